@@ -1,0 +1,202 @@
+//! Distance covariance and correlation (V- and U-statistics) of two paired samples.
+
+use burn::tensor::Tensor;
+
+use crate::blocked;
+use crate::error::{DcorError, Result};
+use crate::kernel::{Estimator, centered_distances, inner, read_scalars};
+use crate::sample::{Sample, check, check_exponent, check_paired};
+
+/// The three inner products every distance statistic is made of:
+/// dCov²(x, y), dCov²(x, x) = dVar²(x) and dCov²(y, y).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CovarianceTerms {
+    /// Which estimator produced the terms.
+    pub estimator: Estimator,
+    /// dCov²(x, y): V_n² (≥ 0) or the unbiased Ω_n (signed).
+    pub xy: f64,
+    /// dCov²(x, x).
+    pub xx: f64,
+    /// dCov²(y, y).
+    pub yy: f64,
+}
+
+impl CovarianceTerms {
+    /// Squared distance covariance (V_n² or the unbiased Ω_n, signed).
+    pub fn covariance_sqr(&self) -> f64 {
+        self.xy
+    }
+
+    /// Distance covariance V_n = √V_n²; only for the V-statistic.
+    pub fn covariance(&self) -> Result<f64> {
+        self.require_v("distance covariance (not squared)")?;
+        Ok(self.xy.max(0.0).sqrt())
+    }
+
+    /// Squared distance correlation R_n² (V) or the bias-corrected R* (U, signed, in [−1, 1]).
+    /// Zero when either sample has zero distance variance (a constant sample).
+    pub fn correlation_sqr(&self) -> f64 {
+        let denom = self.xx * self.yy;
+        if denom <= 0.0 {
+            return 0.0;
+        }
+        let r = self.xy / denom.sqrt();
+        match self.estimator {
+            Estimator::V => r.clamp(0.0, 1.0),
+            Estimator::U => r.clamp(-1.0, 1.0),
+        }
+    }
+
+    /// Distance correlation R_n = √R_n²; only for the V-statistic.
+    pub fn correlation(&self) -> Result<f64> {
+        self.require_v("distance correlation (not squared)")?;
+        Ok(self.correlation_sqr().sqrt())
+    }
+
+    fn require_v(&self, what: &'static str) -> Result<()> {
+        match self.estimator {
+            Estimator::V => Ok(()),
+            Estimator::U => Err(DcorError::NotDefined {
+                what,
+                reason: "the U-statistic is signed; use the squared value",
+            }),
+        }
+    }
+}
+
+/// Options of the dependence statistics: estimator, distance exponent and an optional tile
+/// size that switches to the exact blocked (O(n·tile) memory) algorithm.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dcor {
+    /// V (biased, default) or U (unbiased).
+    pub estimator: Estimator,
+    /// Distances are raised to this power, in (0, 2); 1 is the usual choice.
+    pub exponent: f64,
+    /// Tile size of the blocked algorithm; `None` builds the n×n matrices.
+    pub block: Option<usize>,
+}
+
+impl Default for Dcor {
+    fn default() -> Self {
+        Self { estimator: Estimator::V, exponent: 1.0, block: None }
+    }
+}
+
+impl Dcor {
+    /// V-statistic, exponent 1, dense.
+    pub fn v() -> Self {
+        Self::default()
+    }
+
+    /// U-statistic, exponent 1, dense.
+    pub fn u() -> Self {
+        Self { estimator: Estimator::U, ..Self::default() }
+    }
+
+    /// Sets the distance exponent.
+    pub fn with_exponent(mut self, exponent: f64) -> Self {
+        self.exponent = exponent;
+        self
+    }
+
+    /// Uses the blocked algorithm with `tile`×`tile` tiles.
+    pub fn with_block(mut self, tile: usize) -> Self {
+        self.block = Some(tile);
+        self
+    }
+
+    /// Computes dCov²(x, y), dVar²(x) and dVar²(y) in one pass.
+    pub fn terms<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<CovarianceTerms> {
+        let (x, y) = self.prepare(x, y)?;
+        if let Some(tile) = self.block {
+            return blocked::terms(x, y, self.exponent, self.estimator, tile);
+        }
+        let (a, sx) = centered_distances(x, self.exponent, self.estimator);
+        let (b, sy) = centered_distances(y, self.exponent, self.estimator);
+        let est = self.estimator;
+        let v = read_scalars(vec![
+            inner(a.clone(), b.clone(), est),
+            inner(a.clone(), a, est),
+            inner(b.clone(), b, est),
+            sx,
+            sy,
+        ]);
+        Ok(rescale(est, v[0], v[1], v[2], v[3], v[4], self.exponent))
+    }
+
+    /// Validates both samples and brings them to one device and float type.
+    pub(crate) fn prepare<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<(Tensor<2>, Tensor<2>)> {
+        check_exponent(self.exponent)?;
+        let x = x.to_tensor()?;
+        let y = y.to_tensor()?;
+        let (min, what) = (self.estimator.min_rows(), self.estimator.name());
+        check(&x, "x", min, what)?;
+        check(&y, "y", min, what)?;
+        check_paired(&x, "x", &y, "y")?;
+        let y = align(y, &x);
+        Ok((x, y))
+    }
+
+    /// Squared distance covariance.
+    pub fn covariance_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<f64> {
+        Ok(self.terms(x, y)?.covariance_sqr())
+    }
+
+    /// Distance covariance (V only).
+    pub fn covariance<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<f64> {
+        self.terms(x, y)?.covariance()
+    }
+
+    /// Squared distance correlation (V) or bias-corrected R* (U).
+    pub fn correlation_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<f64> {
+        Ok(self.terms(x, y)?.correlation_sqr())
+    }
+
+    /// Distance correlation (V only).
+    pub fn correlation<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<f64> {
+        self.terms(x, y)?.correlation()
+    }
+}
+
+/// Moves `y` to `x`'s device and float type, so mixed inputs work.
+pub(crate) fn align(y: Tensor<2>, x: &Tensor<2>) -> Tensor<2> {
+    let y = if y.device() != x.device() { y.to_device(&x.device()) } else { y };
+    if y.dtype() != x.dtype() { y.cast(x.dtype()) } else { y }
+}
+
+/// Puts the standardisation scales back: covariance-type terms scale as (s_x s_y)^exponent.
+pub(crate) fn rescale(estimator: Estimator, xy: f64, xx: f64, yy: f64, sx: f64, sy: f64, exponent: f64) -> CovarianceTerms {
+    let (fx, fy) = (sx.powf(exponent), sy.powf(exponent));
+    CovarianceTerms { estimator, xy: xy * fx * fy, xx: xx * fx * fx, yy: yy * fy * fy }
+}
+
+/// V_n²(x, y): squared distance covariance, biased V-statistic, exponent 1.
+pub fn distance_covariance_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<f64> {
+    Dcor::v().covariance_sqr(x, y)
+}
+
+/// V_n(x, y) = √V_n²: distance covariance (not squared).
+pub fn distance_covariance<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<f64> {
+    Dcor::v().covariance(x, y)
+}
+
+/// R_n²(x, y): squared distance correlation (V-statistic), in [0, 1].
+pub fn distance_correlation_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<f64> {
+    Dcor::v().correlation_sqr(x, y)
+}
+
+/// R_n(x, y) = √R_n²: distance correlation (not squared), in [0, 1].
+pub fn distance_correlation<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<f64> {
+    Dcor::v().correlation(x, y)
+}
+
+/// Ω_n(x, y): unbiased squared distance covariance (U-statistic, signed; n ≥ 4).
+pub fn u_distance_covariance_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<f64> {
+    Dcor::u().covariance_sqr(x, y)
+}
+
+/// R*(x, y): bias-corrected squared distance correlation (signed, in [−1, 1]; n ≥ 4).
+/// Equals R energy's `bcdcor` and dcor's `u_distance_correlation_sqr`.
+pub fn u_distance_correlation_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<f64> {
+    Dcor::u().correlation_sqr(x, y)
+}
