@@ -24,6 +24,7 @@ mod dependence;
 mod energy;
 mod error;
 pub mod independence;
+pub mod io;
 mod kernel;
 pub mod loss;
 mod partial;
