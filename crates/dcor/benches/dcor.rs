@@ -17,7 +17,6 @@ fn sizes() -> Vec<usize> {
 
 fn bench(c: &mut Criterion) {
     let device = Device::flex();
-    let ad = Device::flex().autodiff();
     let cfg = DcorLossConfig::new().with_normalize_rows(false);
     let mut group = c.benchmark_group("dcor_sqr_f32_d512");
     group.sample_size(10);
@@ -35,8 +34,8 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("forward", n), &n, |b, _| {
             b.iter(|| dcor_sqr_loss(x.clone(), y.clone(), &cfg).unwrap().into_scalar::<f32>())
         });
-        let xa = x.clone().to_device(&ad);
-        let ya = y.clone().to_device(&ad);
+        let xa = x.clone().autodiff();
+        let ya = y.clone().autodiff();
         group.bench_with_input(BenchmarkId::new("forward_backward", n), &n, |b, _| {
             b.iter(|| {
                 let xg = xa.clone().require_grad();

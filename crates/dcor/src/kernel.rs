@@ -75,37 +75,38 @@ pub(crate) fn distances(x: Tensor<2>, exponent: f64) -> Tensor<2> {
 }
 
 /// Distances between the rows of `x` (n×d) and of `y` (m×d). `symmetric` marks `x == y`, whose
-/// diagonal is set to exactly 0.
+/// diagonal then comes out exactly 0.
 pub(crate) fn cross_distances(x: Tensor<2>, y: Tensor<2>, exponent: f64, symmetric: bool) -> Tensor<2> {
     let [n, d] = x.dims();
-    let m = y.dims()[0];
-    let (d2, mut zero) = if d == 1 {
-        let diff = x - y.transpose();
-        let d2 = diff.square();
+    if d == 1 {
+        let d2 = (x - y.transpose()).square();
         let zero = d2.clone().lower_equal_elem(0.0);
-        (d2, zero)
-    } else {
-        let tol = epsilon(&x) * (2.0 + (d as f64).sqrt());
-        let gram = x.clone().matmul(y.clone().transpose());
-        let sx = (x.clone() * x).sum_dim(1);
-        let sy = (y.clone() * y).sum_dim(1).transpose();
-        let norms = sx + sy;
-        let d2 = norms.clone() - gram.mul_scalar(2.0);
-        let zero = d2.clone().lower_equal(norms.mul_scalar(tol));
-        (d2, zero)
-    };
-    if symmetric && n == m {
-        zero = zero.bool_or(diagonal_mask(n, &d2));
+        return root(d2, zero, exponent);
     }
+    let tol = epsilon(&x) * (2.0 + (d as f64).sqrt());
+    let gram = x.clone().matmul(y.clone().transpose());
+    let (sx, sy) = if symmetric {
+        // Squared norms from the Gram diagonal itself: then d2_ii = G_ii + G_ii − 2 G_ii = 0 exactly.
+        let idx = Tensor::<1, Int>::arange(0..n as i64, &gram.device()).reshape([n, 1]);
+        let s = gram.clone().gather(1, idx);
+        (s.clone(), s.transpose())
+    } else {
+        ((x.clone() * x).sum_dim(1), (y.clone() * y).sum_dim(1).transpose())
+    };
+    // Rounding noise of the Gram formula is at most ~ tol·(‖x_i‖² + ‖x_j‖²): treat anything below
+    // tol·(max‖x‖² + max‖y‖²) as a tie. Features are standardised, so this is relative to the data.
+    let floor = (sx.clone().max() + sy.clone().max()).mul_scalar(tol).detach().unsqueeze::<2>();
+    let d2 = gram.mul_scalar(-2.0) + sx + sy;
+    let zero = d2.clone().lower_equal(floor);
     root(d2, zero, exponent)
 }
 
 /// Double centring: `A_kl = a_kl − ā_k· − ā_·l + ā_··`.
 pub(crate) fn double_center(a: Tensor<2>) -> Tensor<2> {
     let row = a.clone().mean_dim(1);
-    let col = a.clone().mean_dim(0);
-    let all = a.clone().mean().unsqueeze::<2>();
-    a - row - col + all
+    let col = a.clone().mean_dim(0) - a.clone().mean().unsqueeze::<2>();
+    // One broadcast pass for the offsets, one for the subtraction.
+    a - (row + col)
 }
 
 /// U-centring (Székely & Rizzo 2014, Def. 1): row and column sums divided by n−2, the total by
@@ -114,10 +115,10 @@ pub(crate) fn u_center(a: Tensor<2>) -> Tensor<2> {
     let n = a.dims()[0];
     let nf = n as f64;
     let row = a.clone().sum_dim(1).div_scalar(nf - 2.0);
-    let col = a.clone().sum_dim(0).div_scalar(nf - 2.0);
     let all = a.clone().sum().div_scalar((nf - 1.0) * (nf - 2.0)).unsqueeze::<2>();
+    let col = a.clone().sum_dim(0).div_scalar(nf - 2.0) - all;
     let diag = diagonal_mask(n, &a);
-    (a - row - col + all).mask_fill(diag, 0.0)
+    (a - (row + col)).mask_fill(diag, 0.0)
 }
 
 /// Centres a distance matrix for the estimator.
@@ -135,7 +136,10 @@ pub(crate) fn inner(a: Tensor<2>, b: Tensor<2>, estimator: Estimator) -> Tensor<
         Estimator::V => n * n,
         Estimator::U => n * (n - 3.0),
     };
-    (a * b).sum().div_scalar(denom)
+    // A dot product of the flattened matrices: one pass, no n×n temporary.
+    let len = a.dims()[0] * a.dims()[1];
+    let dot = a.reshape([1, len]).matmul(b.reshape([len, 1]));
+    dot.reshape([1]).div_scalar(denom)
 }
 
 /// Standardised, centred distance matrix of one sample, and its scale.
