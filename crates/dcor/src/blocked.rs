@@ -3,13 +3,14 @@
 //!
 //! Pass 1 accumulates the row sums of a = |x_i − x_j|^α and b (all that the centring needs);
 //! pass 2 rebuilds each tile, centres it with those sums and accumulates Σ A∘B, Σ A∘A, Σ B∘B.
-//! Only tiles on and above the diagonal are visited (the matrices are symmetric).
+//! Only tiles on and above the diagonal are visited (the matrices are symmetric). Tiles of
+//! 256–512 rows keep the working set in cache and are fastest on CPUs (docs/benchmarks.md).
 
 use burn::tensor::Tensor;
 
 use crate::dependence::{CovarianceTerms, rescale};
 use crate::error::{DcorError, Result};
-use crate::kernel::{Estimator, cross_distances, diagonal_mask, read_scalars, standardize};
+use crate::kernel::{Estimator, cross_distances, diagonal_mask, dot, read_scalars, standardize};
 
 /// Row blocks [start, len) of a matrix with n rows.
 fn blocks(n: usize, tile: usize) -> Vec<(usize, usize)> {
@@ -63,8 +64,9 @@ pub(crate) fn terms(x: Tensor<2>, y: Tensor<2>, exponent: f64, estimator: Estima
         Estimator::U => (nf - 2.0, (nf - 1.0) * (nf - 2.0), nf * (nf - 3.0)),
     };
     let centre = |a: Tensor<2>, ri: &Tensor<2>, rj: &Tensor<2>, total: f64, diag: bool| {
-        let a = a - ri.clone().div_scalar(k) - rj.clone().transpose().div_scalar(k);
-        let a = a.add_scalar(total / c);
+        // One broadcast pass for the offsets, one for the subtraction.
+        let offset = ri.clone().div_scalar(k) + rj.clone().transpose().div_scalar(k).sub_scalar(total / c);
+        let a = a - offset;
         if diag && estimator == Estimator::U {
             let m = a.dims()[0];
             let mask = diagonal_mask(m, &a);
@@ -79,7 +81,7 @@ pub(crate) fn terms(x: Tensor<2>, y: Tensor<2>, exponent: f64, estimator: Estima
             let diag = bi == bj;
             let a = centre(tile_of(&xs, i, j, exponent), &ra[bi], &ra[bj], ta, diag);
             let b = centre(tile_of(&ys, i, j, exponent), &rb[bi], &rb[bj], tb, diag);
-            let v = read_scalars(vec![(a.clone() * b.clone()).sum(), (a.clone() * a).sum(), (b.clone() * b).sum()]);
+            let v = read_scalars(vec![dot(a.clone(), b.clone()), dot(a.clone(), a), dot(b.clone(), b)]);
             let w = if diag { 1.0 } else { 2.0 };
             xy += w * v[0];
             xx += w * v[1];

@@ -136,10 +136,13 @@ pub(crate) fn inner(a: Tensor<2>, b: Tensor<2>, estimator: Estimator) -> Tensor<
         Estimator::V => n * n,
         Estimator::U => n * (n - 3.0),
     };
-    // A dot product of the flattened matrices: one pass, no n×n temporary.
+    dot(a, b).div_scalar(denom)
+}
+
+/// Σ a∘b as a dot product of the flattened matrices: one pass, no n×n temporary.
+pub(crate) fn dot(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     let len = a.dims()[0] * a.dims()[1];
-    let dot = a.reshape([1, len]).matmul(b.reshape([len, 1]));
-    dot.reshape([1]).div_scalar(denom)
+    a.reshape([1, len]).matmul(b.reshape([len, 1])).reshape([1])
 }
 
 /// Standardised, centred distance matrix of one sample, and its scale.
