@@ -75,19 +75,35 @@ pub(crate) fn terms(x: Tensor<2>, y: Tensor<2>, exponent: f64, estimator: Estima
             a
         }
     };
-    let (mut xy, mut xx, mut yy) = (0.0f64, 0.0f64, 0.0f64);
+    // Per-tile sums are accumulated in f64 on the host, read back in groups to limit syncs.
+    let mut sums = [0.0f64; 3];
+    let mut pending: Vec<Tensor<1>> = Vec::new();
+    let mut weights: Vec<f64> = Vec::new();
+    let mut flush = |pending: &mut Vec<Tensor<1>>, weights: &mut Vec<f64>| {
+        if pending.is_empty() {
+            return;
+        }
+        let v = read_scalars(std::mem::take(pending));
+        for (k, w) in std::mem::take(weights).into_iter().enumerate() {
+            for t in 0..3 {
+                sums[t] += w * v[3 * k + t];
+            }
+        }
+    };
     for (bi, &i) in parts.iter().enumerate() {
         for (bj, &j) in parts.iter().enumerate().skip(bi) {
             let diag = bi == bj;
             let a = centre(tile_of(&xs, i, j, exponent), &ra[bi], &ra[bj], ta, diag);
             let b = centre(tile_of(&ys, i, j, exponent), &rb[bi], &rb[bj], tb, diag);
-            let v = read_scalars(vec![dot(a.clone(), b.clone()), dot(a.clone(), a), dot(b.clone(), b)]);
-            let w = if diag { 1.0 } else { 2.0 };
-            xy += w * v[0];
-            xx += w * v[1];
-            yy += w * v[2];
+            pending.extend([dot(a.clone(), b.clone()), dot(a.clone(), a), dot(b.clone(), b)]);
+            weights.push(if diag { 1.0 } else { 2.0 });
+            if weights.len() == 64 {
+                flush(&mut pending, &mut weights);
+            }
         }
     }
+    flush(&mut pending, &mut weights);
+    let [xy, xx, yy] = sums;
     let s = read_scalars(vec![sx, sy]);
-    Ok(rescale(estimator, xy / denom, xx / denom, yy / denom, s[0], s[1], exponent))
+    Ok(rescale(estimator, [xy / denom, xx / denom, yy / denom], [s[0], s[1]], exponent))
 }

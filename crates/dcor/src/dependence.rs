@@ -5,7 +5,7 @@ use burn::tensor::Tensor;
 use crate::blocked;
 use crate::error::{DcorError, Result};
 use crate::kernel::{Estimator, centered_distances, inner, read_scalars};
-use crate::sample::{Sample, check, check_exponent, check_paired};
+use crate::sample::{Sample, check, check_exponent, check_paired, tensor_of};
 
 /// The three inner products every distance statistic is made of:
 /// dCov²(x, y), dCov²(x, x) = dVar²(x) and dCov²(y, y).
@@ -19,6 +19,9 @@ pub struct CovarianceTerms {
     pub xx: f64,
     /// dCov²(y, y).
     pub yy: f64,
+    /// The same three terms for the standardised samples (unit RMS), from which correlations
+    /// are formed so that they neither overflow nor underflow at extreme data scales.
+    unit: [f64; 3],
 }
 
 impl CovarianceTerms {
@@ -36,14 +39,11 @@ impl CovarianceTerms {
     /// Squared distance correlation R_n² (V) or the bias-corrected R* (U, signed, in [−1, 1]).
     /// Zero when either sample has zero distance variance (a constant sample).
     pub fn correlation_sqr(&self) -> f64 {
-        let denom = self.xx * self.yy;
-        if denom <= 0.0 {
-            return 0.0;
-        }
-        let r = self.xy / denom.sqrt();
+        let [xy, xx, yy] = self.unit;
+        let r = correlation(xy, xx, yy);
         match self.estimator {
             Estimator::V => r.clamp(0.0, 1.0),
-            Estimator::U => r.clamp(-1.0, 1.0),
+            Estimator::U => r,
         }
     }
 
@@ -62,6 +62,25 @@ impl CovarianceTerms {
             }),
         }
     }
+}
+
+/// ab / √(aa·bb) in [−1, 1], 0 when a norm is 0; the square roots are taken first so that the
+/// product cannot overflow or underflow.
+pub(crate) fn correlation(ab: f64, aa: f64, bb: f64) -> f64 {
+    if aa <= 0.0 || bb <= 0.0 {
+        return 0.0;
+    }
+    (ab / (aa.sqrt() * bb.sqrt())).clamp(-1.0, 1.0)
+}
+
+/// Centred distance matrices of two prepared samples and their scales.
+pub(crate) struct Centered {
+    pub a: Tensor<2>,
+    pub b: Tensor<2>,
+    /// Inner products ⟨a,b⟩, ⟨a,a⟩, ⟨b,b⟩ of the standardised samples.
+    pub unit: [f64; 3],
+    /// Standardisation scales s_x, s_y.
+    pub scales: [f64; 2],
 }
 
 /// Options of the dependence statistics: estimator, distance exponent and an optional tile
@@ -111,24 +130,24 @@ impl Dcor {
         if let Some(tile) = self.block {
             return blocked::terms(x, y, self.exponent, self.estimator, tile);
         }
-        let (a, sx) = centered_distances(x, self.exponent, self.estimator);
-        let (b, sy) = centered_distances(y, self.exponent, self.estimator);
+        let c = self.centered(x, y);
+        Ok(rescale(self.estimator, c.unit, c.scales, self.exponent))
+    }
+
+    /// Centred distance matrices and their inner products, for prepared samples.
+    pub(crate) fn centered(&self, x: Tensor<2>, y: Tensor<2>) -> Centered {
         let est = self.estimator;
-        let v = read_scalars(vec![
-            inner(a.clone(), b.clone(), est),
-            inner(a.clone(), a, est),
-            inner(b.clone(), b, est),
-            sx,
-            sy,
-        ]);
-        Ok(rescale(est, v[0], v[1], v[2], v[3], v[4], self.exponent))
+        let (a, sx) = centered_distances(x, self.exponent, est);
+        let (b, sy) = centered_distances(y, self.exponent, est);
+        let v = read_scalars(vec![inner(a.clone(), b.clone(), est), inner(a.clone(), a.clone(), est), inner(b.clone(), b.clone(), est), sx, sy]);
+        Centered { a, b, unit: [v[0], v[1], v[2]], scales: [v[3], v[4]] }
     }
 
     /// Validates both samples and brings them to one device and float type.
     pub(crate) fn prepare<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<(Tensor<2>, Tensor<2>)> {
         check_exponent(self.exponent)?;
-        let x = x.to_tensor()?;
-        let y = y.to_tensor()?;
+        let x = tensor_of(x, "x")?;
+        let y = tensor_of(y, "y")?;
         let (min, what) = (self.estimator.min_rows(), self.estimator.name());
         check(&x, "x", min, what)?;
         check(&y, "y", min, what)?;
@@ -165,9 +184,10 @@ pub(crate) fn align(y: Tensor<2>, x: &Tensor<2>) -> Tensor<2> {
 }
 
 /// Puts the standardisation scales back: covariance-type terms scale as (s_x s_y)^exponent.
-pub(crate) fn rescale(estimator: Estimator, xy: f64, xx: f64, yy: f64, sx: f64, sy: f64, exponent: f64) -> CovarianceTerms {
-    let (fx, fy) = (sx.powf(exponent), sy.powf(exponent));
-    CovarianceTerms { estimator, xy: xy * fx * fy, xx: xx * fx * fx, yy: yy * fy * fy }
+pub(crate) fn rescale(estimator: Estimator, unit: [f64; 3], scales: [f64; 2], exponent: f64) -> CovarianceTerms {
+    let (fx, fy) = (scales[0].powf(exponent), scales[1].powf(exponent));
+    let [xy, xx, yy] = unit;
+    CovarianceTerms { estimator, xy: xy * fx * fy, xx: xx * fx * fx, yy: yy * fy * fy, unit }
 }
 
 /// V_n²(x, y): squared distance covariance, biased V-statistic, exponent 1.

@@ -57,6 +57,17 @@ impl fmt::Display for DcorError {
     }
 }
 
+impl DcorError {
+    /// Names the argument of an error raised while converting an unnamed buffer.
+    pub(crate) fn for_arg(self, name: &'static str) -> Self {
+        match self {
+            Self::Empty { .. } => Self::Empty { arg: name },
+            Self::BadBuffer { len, rows, cols, .. } => Self::BadBuffer { arg: name, len, rows, cols },
+            other => other,
+        }
+    }
+}
+
 impl std::error::Error for DcorError {}
 
 /// Result alias of this crate.

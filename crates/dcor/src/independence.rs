@@ -5,7 +5,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 
 use crate::dependence::{CovarianceTerms, Dcor, rescale};
 use crate::error::{DcorError, Result};
-use crate::kernel::{Estimator, centered_distances, epsilon, inner, read_scalars};
+use crate::kernel::{Estimator, epsilon, inner, read_scalars};
 use crate::partial::{Partial, PartialTerms};
 use crate::sample::Sample;
 use crate::special::student_t_sf;
@@ -116,7 +116,8 @@ fn p_value(count: usize, resamples: usize) -> f64 {
 ///
 /// Returns the covariance terms (so dCor is at hand) and the test; the statistic is n·dCov²
 /// (n·V_n² for the V-statistic, n·Ω_n for the U-statistic). dCov and dCor tests give the same
-/// p-value because the permutation leaves dVar(x) and dVar(y) unchanged.
+/// p-value because the permutation leaves dVar(x) and dVar(y) unchanged. Needs the dense
+/// matrices: `options.block` must be `None`.
 pub fn distance_covariance_permutation_test<X: Sample + ?Sized, Y: Sample + ?Sized>(
     x: &X,
     y: &Y,
@@ -124,52 +125,47 @@ pub fn distance_covariance_permutation_test<X: Sample + ?Sized, Y: Sample + ?Siz
     cfg: Permutation,
 ) -> Result<(CovarianceTerms, PermutationResult)> {
     check_resamples(&cfg)?;
+    if options.block.is_some() {
+        return Err(DcorError::InvalidArgument { arg: "block", reason: "the permutation test permutes the n×n matrices; it has no blocked version".into() });
+    }
     let (x, y) = options.prepare(x, y)?;
     let n = x.dims()[0];
-    let est = options.estimator;
-    let (a, sx) = centered_distances(x, options.exponent, est);
-    let (b, sy) = centered_distances(y, options.exponent, est);
-    let v = read_scalars(vec![inner(a.clone(), b.clone(), est), inner(a.clone(), a.clone(), est), inner(b.clone(), b.clone(), est), sx, sy]);
-    let terms = rescale(est, v[0], v[1], v[2], v[3], v[4], options.exponent);
+    let c = options.centered(x, y);
+    let terms = rescale(options.estimator, c.unit, c.scales, options.exponent);
     let statistic = n as f64 * terms.xy;
-    if v[1] <= 0.0 || v[2] <= 0.0 {
+    let [xy, xx, yy] = c.unit;
+    if xx <= 0.0 || yy <= 0.0 {
         return Ok((terms, PermutationResult { statistic, p_value: 1.0, resamples: cfg.resamples, degenerate: true }));
     }
-    let count = count_exceedances(&a, &b, est, v[0], (v[1] * v[2]).sqrt(), cfg);
+    let count = count_exceedances(&c.a, &c.b, options.estimator, xy, (xx * yy).sqrt(), cfg);
     Ok((terms, PermutationResult { statistic, p_value: p_value(count, cfg.resamples), resamples: cfg.resamples, degenerate: false }))
 }
 
 /// Permutation test of the partial distance covariance pdCov*(x, y; z) (as R energy's
 /// `pdcov.test`: the projection of x off z is permuted against that of y). The statistic is
 /// n·pdCov*; pdCor* gives the same p-value.
-pub fn partial_distance_permutation_test<X, Y, Z>(x: &X, y: &Y, z: &Z, cfg: Permutation) -> Result<(PartialTerms, PermutationResult)>
+pub fn partial_distance_permutation_test<X, Y, Z>(x: &X, y: &Y, z: &Z, options: Partial, cfg: Permutation) -> Result<(PartialTerms, PermutationResult)>
 where
     X: Sample + ?Sized,
     Y: Sample + ?Sized,
     Z: Sample + ?Sized,
 {
     check_resamples(&cfg)?;
-    let options = Partial::default();
-    let terms = options.terms(x, y, z)?;
-    let (x, y, z) = options.prepare(x, y, z)?;
-    let n = x.dims()[0];
+    let m = options.matrices(x, y, z)?;
+    let terms = m.terms;
+    let n = m.a.dims()[0];
     let statistic = n as f64 * terms.partial_covariance();
-    let e = options.exponent;
-    let (a, _) = centered_distances(x, e, Estimator::U);
-    let (b, _) = centered_distances(y, e, Estimator::U);
-    let (c, _) = centered_distances(z, e, Estimator::U);
-    let u = Estimator::U;
-    let v = read_scalars(vec![inner(a.clone(), c.clone(), u), inner(b.clone(), c.clone(), u), inner(c.clone(), c.clone(), u)]);
-    let (alpha, beta) = if v[2] > 0.0 { (v[0] / v[2], v[1] / v[2]) } else { (0.0, 0.0) };
-    let px = a - c.clone().mul_scalar(alpha);
-    let py = b - c.mul_scalar(beta);
-    let w = read_scalars(vec![inner(px.clone(), py.clone(), u), inner(px.clone(), px.clone(), u), inner(py.clone(), py.clone(), u)]);
-    let (ax, ay) = (w[1], w[2]);
-    let degenerate = ax <= terms.tol * terms.xx.abs().max(f64::MIN_POSITIVE) || ay <= terms.tol * terms.yy.abs().max(f64::MIN_POSITIVE);
-    if degenerate {
+    if terms.degenerate() {
         return Ok((terms, PermutationResult { statistic, p_value: 1.0, resamples: cfg.resamples, degenerate: true }));
     }
-    let count = count_exceedances(&px, &py, u, w[0], (w[1] * w[2]).sqrt(), cfg);
+    // Projections off z, in the standardised units of the matrices.
+    let u = Estimator::U;
+    let v = read_scalars(vec![inner(m.a.clone(), m.c.clone(), u), inner(m.b.clone(), m.c.clone(), u), inner(m.c.clone(), m.c.clone(), u)]);
+    let (alpha, beta) = if v[2] > 0.0 { (v[0] / v[2], v[1] / v[2]) } else { (0.0, 0.0) };
+    let px = m.a - m.c.clone().mul_scalar(alpha);
+    let py = m.b - m.c.mul_scalar(beta);
+    let w = read_scalars(vec![inner(px.clone(), py.clone(), u), inner(px.clone(), px.clone(), u), inner(py.clone(), py.clone(), u)]);
+    let count = count_exceedances(&px, &py, u, w[0], (w[1].max(0.0) * w[2].max(0.0)).sqrt(), cfg);
     Ok((terms, PermutationResult { statistic, p_value: p_value(count, cfg.resamples), resamples: cfg.resamples, degenerate: false }))
 }
 
@@ -190,10 +186,11 @@ pub struct TTest {
 /// univariate data prefer a permutation test.
 pub fn distance_correlation_t_test<X: Sample + ?Sized, Y: Sample + ?Sized>(x: &X, y: &Y) -> Result<TTest> {
     let options = Dcor::u();
-    let (xt, _) = options.prepare(x, y)?;
+    let (xt, yt) = options.prepare(x, y)?;
     let tol = 64.0 * epsilon(&xt);
     let n = xt.dims()[0] as f64;
-    let r = options.terms(x, y)?.correlation_sqr();
+    let c = options.centered(xt, yt);
+    let r = rescale(Estimator::U, c.unit, c.scales, 1.0).correlation_sqr();
     let v = n * (n - 3.0) / 2.0;
     let df = v - 1.0;
     let one_minus = 1.0 - r * r;

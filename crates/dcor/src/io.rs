@@ -89,7 +89,11 @@ fn parse_npy(bytes: &[u8]) -> Result<Table, String> {
     };
     let fortran = field("fortran_order")?.starts_with("True");
     let shape = field("shape")?;
-    let shape = &shape[shape.find('(').ok_or("malformed 'shape' field")? + 1..shape.find(')').ok_or("malformed 'shape' field")?];
+    let (open, close) = (shape.find('(').ok_or("malformed 'shape' field")?, shape.find(')').ok_or("malformed 'shape' field")?);
+    if close < open {
+        return Err("malformed 'shape' field".into());
+    }
+    let shape = &shape[open + 1..close];
     let dims: Vec<usize> = shape
         .split(',')
         .map(str::trim)
@@ -101,7 +105,10 @@ fn parse_npy(bytes: &[u8]) -> Result<Table, String> {
         [n, d] => (*n, *d),
         _ => return Err(format!("expected a 1-D or 2-D array, found shape {dims:?}")),
     };
-    let count = rows * cols;
+    let count = rows.checked_mul(cols).filter(|c| c.checked_mul(width).is_some()).ok_or(format!("shape ({rows}, {cols}) is too large"))?;
+    if count == 0 {
+        return Err(format!("the array is empty (shape ({rows}, {cols}))"));
+    }
     let body = &bytes[end..];
     if body.len() != count * width {
         return Err(format!("expected {} bytes of data for shape ({rows}, {cols}), found {}", count * width, body.len()));
@@ -146,16 +153,29 @@ fn parse_csv(text: &str) -> Result<Table, String> {
     let mut data = Vec::new();
     let mut cols = None;
     let mut rows = 0;
+    let mut header_seen = false;
+    // One delimiter per file, taken from the first line: comma, semicolon, tab, else blanks.
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
+    let delim = [',', ';', '\t'].into_iter().find(|d| first.contains(*d));
     for (lineno, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let fields: Vec<&str> = line.split([',', ';', '\t', ' ']).map(str::trim).filter(|f| !f.is_empty()).collect();
+        let fields: Vec<&str> = match delim {
+            Some(d) => line.split(d).map(str::trim).collect(),
+            None => line.split_whitespace().collect(),
+        };
+        if let Some(k) = fields.iter().position(|f| f.is_empty()) {
+            return Err(format!("line {}: field {} is empty", lineno + 1, k + 1));
+        }
         let parsed: Result<Vec<f64>, _> = fields.iter().map(|f| f.parse::<f64>()).collect();
         let values = match parsed {
             Ok(v) => v,
-            Err(_) if rows == 0 && cols.is_none() => continue, // header line
+            Err(_) if rows == 0 && !header_seen => {
+                header_seen = true; // one header line
+                continue;
+            }
             Err(_) => {
                 let bad = fields.iter().find(|f| f.parse::<f64>().is_err()).unwrap_or(&"");
                 return Err(format!("line {}: '{bad}' is not a number", lineno + 1));
@@ -201,6 +221,16 @@ mod tests {
         let truncated = &f32_fortran[..f32_fortran.len() - 3];
         assert!(parse_npy(truncated).unwrap_err().contains("expected 24 bytes"));
         assert!(parse_npy(b"hello world").unwrap_err().contains("magic"));
+        let mut huge = b"\x93NUMPY\x01\x00".to_vec();
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }\n";
+        huge.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        huge.extend_from_slice(header.as_bytes());
+        assert!(parse_npy(&huge).unwrap_err().contains("too large"));
+        let mut empty = b"\x93NUMPY\x01\x00".to_vec();
+        let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }\n";
+        empty.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        empty.extend_from_slice(header.as_bytes());
+        assert!(parse_npy(&empty).unwrap_err().contains("empty"));
         let e = read_matrix(&dir.join("missing.npy")).unwrap_err();
         assert!(e.to_string().contains("missing.npy") && e.reason.contains("cannot read"));
         fs::remove_dir_all(&dir).ok();
@@ -214,5 +244,11 @@ mod tests {
         assert!(parse_csv("1,2\n3\n").unwrap_err().contains("line 2: 1 columns"));
         assert!(parse_csv("1,2\n3,x\n").unwrap_err().contains("'x' is not a number"));
         assert!(parse_csv("a,b\n").unwrap_err().contains("no numeric rows"));
+        assert!(parse_csv("1,2\n3,,\n").unwrap_err().contains("line 2: field 2 is empty"));
+        assert!(parse_csv("a,b\nc,d\n1,2\n").unwrap_err().contains("line 2: 'c'"));
+        let t = parse_csv("1.5;2\n3;4\n").unwrap();
+        assert_eq!((t.rows, t.cols), (2, 2));
+        let t = parse_csv("1 2  3\n4 5 6\n").unwrap();
+        assert_eq!((t.rows, t.cols), (2, 3));
     }
 }

@@ -30,24 +30,27 @@ impl Estimator {
     }
 }
 
-/// Smallest positive value used to keep `sqrt`/`powf` gradients finite at 0; it is masked
-/// out of every value, so results do not depend on it. Representable in f16 and up.
-const TINY: f64 = 1e-30;
+/// Smallest positive value used to keep `sqrt`/`powf` gradients finite at 0 and denominators
+/// away from 0; it is masked out of every value, so results do not depend on it (f32 and f64;
+/// it underflows to 0 in f16).
+pub(crate) const TINY: f64 = 1e-30;
 
 /// Machine epsilon of the tensor's float type.
 pub(crate) fn epsilon(x: &Tensor<2>) -> f64 {
     x.dtype().finfo().map(|f| f.epsilon).unwrap_or(f32::EPSILON as f64)
 }
 
-/// Subtracts the column means and divides by the root-mean-square, returning the scale.
+/// Subtracts the column means and divides by the largest absolute value, returning the scale.
 ///
 /// Distance statistics are translation invariant and scale equivariant, so this changes no
 /// result once the scale is put back, but it keeps the Gram-matrix distances exact for data with
-/// large offsets (1e8 + k) and away from underflow for tiny scales (1e-9). The scale is detached:
-/// it is a constant for gradients.
+/// large offsets (1e8 + k) and away from overflow and underflow at any scale (1e-150 to 1e160).
+/// The max-abs scale needs no squares, so it cannot itself underflow. The scale is detached: it
+/// is a constant for gradients.
 pub(crate) fn standardize(x: Tensor<2>) -> (Tensor<2>, Tensor<1>) {
+    let min_positive = x.dtype().finfo().map(|f| f.min_positive).unwrap_or(f32::MIN_POSITIVE as f64);
     let centred = x.clone() - x.mean_dim(0);
-    let scale = centred.clone().square().mean().sqrt().clamp_min(TINY).detach();
+    let scale = centred.clone().abs().max().clamp_min(min_positive).detach();
     let z = centred / scale.clone().unsqueeze::<2>();
     (z, scale)
 }
@@ -93,9 +96,8 @@ pub(crate) fn cross_distances(x: Tensor<2>, y: Tensor<2>, exponent: f64, symmetr
     } else {
         ((x.clone() * x).sum_dim(1), (y.clone() * y).sum_dim(1).transpose())
     };
-    // Rounding noise of the Gram formula is at most ~ tol·(‖x_i‖² + ‖x_j‖²): treat anything below
-    // tol·(max‖x‖² + max‖y‖²) as a tie. Features are standardised, so this is relative to the data.
-    let floor = (sx.clone().max() + sy.clone().max()).mul_scalar(tol).detach().unsqueeze::<2>();
+    // Rounding noise of the Gram formula is ~ tol·(‖x_i‖² + ‖x_j‖²) per pair: anything below is a tie.
+    let floor = (sx.clone().mul_scalar(tol) + sy.clone().mul_scalar(tol)).detach();
     let d2 = gram.mul_scalar(-2.0) + sx + sy;
     let zero = d2.clone().lower_equal(floor);
     root(d2, zero, exponent)

@@ -16,7 +16,8 @@ use burn::tensor::Tensor;
 
 use crate::error::DcorError;
 
-use crate::kernel::{Estimator, centered_distances, inner};
+use crate::dependence::align;
+use crate::kernel::{Estimator, TINY, centered_distances, epsilon, inner};
 
 /// Options of [`dcor_sqr_loss`]; the defaults are the official training code's.
 #[derive(Config, Debug)]
@@ -52,9 +53,10 @@ fn check_rows(a: &Tensor<2>, arg_a: &'static str, b: &Tensor<2>, arg_b: &'static
     Ok(())
 }
 
-/// Divides each row by max(‖row‖₂, eps).
+/// Divides each row by max(‖row‖₂, eps). The clamp acts on ‖row‖² before the square root, so
+/// an all-zero row (common after a ReLU) has a zero, not NaN, gradient.
 pub fn normalize_rows(x: Tensor<2>, eps: f64) -> Tensor<2> {
-    let norm = x.clone().square().sum_dim(1).sqrt().clamp_min(eps);
+    let norm = x.clone().square().sum_dim(1).clamp_min(eps * eps).sqrt();
     x / norm
 }
 
@@ -62,6 +64,7 @@ pub fn normalize_rows(x: Tensor<2>, eps: f64) -> Tensor<2> {
 /// tensor of shape [1]. Rows are observations; x and y may have different widths.
 pub fn dcor_sqr_loss(x: Tensor<2>, y: Tensor<2>, config: &DcorLossConfig) -> std::result::Result<Tensor<1>, DcorError> {
     check_rows(&x, "x", &y, "y", 2, "the dCor² loss")?;
+    let y = align(y, &x);
     let (x, y) = if config.normalize_rows {
         (normalize_rows(x, config.norm_eps), normalize_rows(y, config.norm_eps))
     } else {
@@ -85,15 +88,14 @@ pub enum PartialKind {
     Partial,
 }
 
-/// Smallest squared norm kept in a denominator; it only matters when the numerator is 0 too.
-const TINY: f64 = 1e-30;
-
 /// R²((x | given), target) (semi-partial, the paper's) or pdCor*(x, target; given), from
 /// U-centred distance matrices (n ≥ 4), as a differentiable scalar tensor of shape [1].
 pub fn partial_dcor_loss(x: Tensor<2>, given: Tensor<2>, target: Tensor<2>, kind: PartialKind) -> std::result::Result<Tensor<1>, DcorError> {
     let what = "the partial dCor loss (U-centred)";
     check_rows(&x, "x", &given, "given", 4, what)?;
     check_rows(&x, "x", &target, "target", 4, what)?;
+    let (given, target) = (align(given, &x), align(target, &x));
+    let tol = 64.0 * epsilon(&x);
     let u = Estimator::U;
     let (a, _) = centered_distances(x, 1.0, u);
     let (c, _) = centered_distances(given, 1.0, u);
@@ -104,10 +106,17 @@ pub fn partial_dcor_loss(x: Tensor<2>, given: Tensor<2>, target: Tensor<2>, kind
     // Projections off `given`: (P(Ã)·G̃) = xg − xc·cg/cc etc.; cc = 0 forces xc = cg = 0.
     let cc = cc.clamp_min(TINY);
     let num = xg - xc.clone() * cg.clone() / cc.clone();
-    let pxx = xx - xc.clone() * xc / cc.clone();
-    let gg_used = match kind {
-        PartialKind::SemiPartial => gg,
-        PartialKind::Partial => gg - cg.clone() * cg / cc,
+    // Squared norms of the projections cannot fall below their rounding noise (64ε of the
+    // unprojected norm): when x or the target is (almost) explained by `given` the value stays
+    // near 0 with bounded gradients instead of noise divided by noise.
+    let floor = |full: Tensor<1>, projected: Tensor<1>| {
+        let f = full.mul_scalar(tol).clamp_min(TINY).detach();
+        projected.max_pair(f)
     };
-    Ok(num / (pxx * gg_used).clamp_min(TINY).sqrt())
+    let pxx = floor(xx.clone(), xx - xc.clone() * xc / cc.clone());
+    let gg_used = match kind {
+        PartialKind::SemiPartial => gg.clamp_min(TINY),
+        PartialKind::Partial => floor(gg.clone(), gg - cg.clone() * cg / cc),
+    };
+    Ok((num / (pxx.sqrt() * gg_used.sqrt())).clamp(-1.0, 1.0))
 }

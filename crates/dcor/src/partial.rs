@@ -8,64 +8,86 @@
 
 use burn::tensor::Tensor;
 
-use crate::dependence::align;
+use crate::dependence::{align, correlation};
 use crate::error::Result;
 use crate::kernel::{Estimator, centered_distances, epsilon, inner, read_scalars};
-use crate::sample::{Sample, check, check_paired};
+use crate::sample::{Sample, check, check_paired, tensor_of};
 
-/// The six U inner products of x, y, z (with the standardisation scales put back).
+/// The six U inner products of x, y, z, kept in the units of the standardised samples (so that
+/// correlations neither overflow nor underflow) together with the scale factors.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PartialTerms {
-    pub xx: f64,
-    pub yy: f64,
-    pub zz: f64,
-    pub xy: f64,
-    pub xz: f64,
-    pub yz: f64,
+    /// (Ã·Ã), (B̃·B̃), (C̃·C̃), (Ã·B̃), (Ã·C̃), (B̃·C̃) of the standardised samples.
+    unit: [f64; 6],
+    /// s_x^α, s_y^α, s_z^α: covariance-type values scale with these.
+    scale: [f64; 3],
     /// Relative tolerance under which a squared norm or 1 − R*² counts as 0 (rounding noise of
     /// the input's float type).
-    pub tol: f64,
-}
-
-fn ratio(num: f64, den_sqr: f64) -> f64 {
-    if den_sqr <= 0.0 { 0.0 } else { num / den_sqr.sqrt() }
+    tol: f64,
 }
 
 impl PartialTerms {
-    fn r_star(&self, ab: f64, aa: f64, bb: f64) -> f64 {
-        ratio(ab, aa * bb).clamp(-1.0, 1.0)
+    fn get(&self) -> (f64, f64, f64, f64, f64, f64) {
+        let u = self.unit;
+        (u[0], u[1], u[2], u[3], u[4], u[5])
+    }
+
+    /// The six inner products in the data's units: (xx, yy, zz, xy, xz, yz).
+    pub fn inner_products(&self) -> [f64; 6] {
+        let [sx, sy, sz] = self.scale;
+        let (xx, yy, zz, xy, xz, yz) = self.get();
+        [xx * sx * sx, yy * sy * sy, zz * sz * sz, xy * sx * sy, xz * sx * sz, yz * sy * sz]
+    }
+
+    /// Bias-corrected R*(x, y).
+    pub fn u_correlation_sqr_xy(&self) -> f64 {
+        correlation(self.unit[3], self.unit[0], self.unit[1])
+    }
+
+    /// Bias-corrected R*(x, z).
+    pub fn u_correlation_sqr_xz(&self) -> f64 {
+        correlation(self.unit[4], self.unit[0], self.unit[2])
+    }
+
+    /// Bias-corrected R*(y, z).
+    pub fn u_correlation_sqr_yz(&self) -> f64 {
+        correlation(self.unit[5], self.unit[1], self.unit[2])
     }
 
     /// pdCov*(x, y; z) = (P_z⊥(x) · P_z⊥(y)); signed.
     pub fn partial_covariance(&self) -> f64 {
-        if self.zz <= 0.0 { self.xy } else { self.xy - self.xz * self.yz / self.zz }
+        let (_, _, zz, xy, xz, yz) = self.get();
+        let unit = if zz <= 0.0 { xy } else { xy - xz * yz / zz };
+        unit * self.scale[0] * self.scale[1]
+    }
+
+    /// Whether P_z⊥(x) (or P_z⊥(y)) is zero up to rounding: x (or y) is fully explained by z or
+    /// constant, and every partial statistic is 0 by definition.
+    pub fn degenerate(&self) -> bool {
+        let (rxz, ryz) = (self.u_correlation_sqr_xz(), self.u_correlation_sqr_yz());
+        let (xx, yy, ..) = self.get();
+        xx <= 0.0 || yy <= 0.0 || 1.0 - rxz * rxz <= self.tol || 1.0 - ryz * ryz <= self.tol
     }
 
     /// pdCor*(x, y; z) = (R*xy − R*xz R*yz) / √((1 − R*xz²)(1 − R*yz²)); 0 when the denominator
     /// is 0 (x or y fully explained by z). Signed: negative values are legitimate.
     pub fn partial_correlation(&self) -> f64 {
-        let rxy = self.r_star(self.xy, self.xx, self.yy);
-        let rxz = self.r_star(self.xz, self.xx, self.zz);
-        let ryz = self.r_star(self.yz, self.yy, self.zz);
-        let (ux, uy) = (1.0 - rxz * rxz, 1.0 - ryz * ryz);
-        if ux <= self.tol || uy <= self.tol {
+        if self.degenerate() {
             return 0.0;
         }
-        ((rxy - rxz * ryz) / (ux * uy).sqrt()).clamp(-1.0, 1.0)
+        let (rxy, rxz, ryz) = (self.u_correlation_sqr_xy(), self.u_correlation_sqr_xz(), self.u_correlation_sqr_yz());
+        ((rxy - rxz * ryz) / ((1.0 - rxz * rxz).sqrt() * (1.0 - ryz * ryz).sqrt())).clamp(-1.0, 1.0)
     }
 
     /// The paper's R²((x|z), y) = (P_z⊥(x) · ỹ) / √((P_z⊥(x)·P_z⊥(x)) (ỹ·ỹ)): only x is
     /// projected off z. Equals pdCor*(x, y; z) · √(1 − R*(y, z)²).
     pub fn semipartial_correlation(&self) -> f64 {
-        let (num, pxx) = if self.zz <= 0.0 {
-            (self.xy, self.xx)
-        } else {
-            (self.xy - self.xz * self.yz / self.zz, self.xx - self.xz * self.xz / self.zz)
-        };
-        if pxx <= self.tol * self.xx {
+        let (xx, yy, zz, xy, xz, yz) = self.get();
+        let (num, pxx) = if zz <= 0.0 { (xy, xx) } else { (xy - xz * yz / zz, xx - xz * xz / zz) };
+        if pxx <= self.tol * xx {
             return 0.0;
         }
-        ratio(num, pxx * self.yy).clamp(-1.0, 1.0)
+        correlation(num, pxx, yy)
     }
 }
 
@@ -81,6 +103,14 @@ impl Default for Partial {
     }
 }
 
+/// U-centred matrices of x, y, z and their inner products.
+pub(crate) struct PartialMatrices {
+    pub a: Tensor<2>,
+    pub b: Tensor<2>,
+    pub c: Tensor<2>,
+    pub terms: PartialTerms,
+}
+
 impl Partial {
     /// The six inner products of x, y and z.
     pub fn terms<X, Y, Z>(&self, x: &X, y: &Y, z: &Z) -> Result<PartialTerms>
@@ -89,44 +119,18 @@ impl Partial {
         Y: Sample + ?Sized,
         Z: Sample + ?Sized,
     {
-        let (x, y, z) = self.prepare(x, y, z)?;
-        let tol = 64.0 * epsilon(&x);
-        let e = self.exponent;
-        let (a, sx) = centered_distances(x, e, Estimator::U);
-        let (b, sy) = centered_distances(y, e, Estimator::U);
-        let (c, sz) = centered_distances(z, e, Estimator::U);
-        let ip = |p: &Tensor<2>, q: &Tensor<2>| inner(p.clone(), q.clone(), Estimator::U);
-        let v = read_scalars(vec![
-            ip(&a, &a),
-            ip(&b, &b),
-            ip(&c, &c),
-            ip(&a, &b),
-            ip(&a, &c),
-            ip(&b, &c),
-            sx,
-            sy,
-            sz,
-        ]);
-        let (fx, fy, fz) = (v[6].powf(e), v[7].powf(e), v[8].powf(e));
-        Ok(PartialTerms {
-            xx: v[0] * fx * fx,
-            yy: v[1] * fy * fy,
-            zz: v[2] * fz * fz,
-            xy: v[3] * fx * fy,
-            xz: v[4] * fx * fz,
-            yz: v[5] * fy * fz,
-            tol,
-        })
+        Ok(self.matrices(x, y, z)?.terms)
     }
 
-    pub(crate) fn prepare<X, Y, Z>(&self, x: &X, y: &Y, z: &Z) -> Result<(Tensor<2>, Tensor<2>, Tensor<2>)>
+    /// Validates the samples and builds their U-centred matrices and inner products.
+    pub(crate) fn matrices<X, Y, Z>(&self, x: &X, y: &Y, z: &Z) -> Result<PartialMatrices>
     where
         X: Sample + ?Sized,
         Y: Sample + ?Sized,
         Z: Sample + ?Sized,
     {
         crate::sample::check_exponent(self.exponent)?;
-        let (x, y, z) = (x.to_tensor()?, y.to_tensor()?, z.to_tensor()?);
+        let (x, y, z) = (tensor_of(x, "x")?, tensor_of(y, "y")?, tensor_of(z, "z")?);
         let what = "a partial distance statistic (U-centred)";
         check(&x, "x", 4, what)?;
         check(&y, "y", 4, what)?;
@@ -134,7 +138,15 @@ impl Partial {
         check_paired(&x, "x", &y, "y")?;
         check_paired(&x, "x", &z, "z")?;
         let (y, z) = (align(y, &x), align(z, &x));
-        Ok((x, y, z))
+        let tol = 64.0 * epsilon(&x);
+        let e = self.exponent;
+        let (a, sx) = centered_distances(x, e, Estimator::U);
+        let (b, sy) = centered_distances(y, e, Estimator::U);
+        let (c, sz) = centered_distances(z, e, Estimator::U);
+        let ip = |p: &Tensor<2>, q: &Tensor<2>| inner(p.clone(), q.clone(), Estimator::U);
+        let v = read_scalars(vec![ip(&a, &a), ip(&b, &b), ip(&c, &c), ip(&a, &b), ip(&a, &c), ip(&b, &c), sx, sy, sz]);
+        let terms = PartialTerms { unit: [v[0], v[1], v[2], v[3], v[4], v[5]], scale: [v[6].powf(e), v[7].powf(e), v[8].powf(e)], tol };
+        Ok(PartialMatrices { a, b, c, terms })
     }
 }
 

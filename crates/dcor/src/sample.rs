@@ -86,6 +86,11 @@ pub fn tensor_f64(data: &[f64], rows: usize, cols: usize, device: &Device) -> Re
     Ok(Tensor::from_data(TensorData::new(data.to_vec(), [rows, cols]), (device, DType::F64)))
 }
 
+/// Converts a sample, naming it in errors.
+pub(crate) fn tensor_of<S: Sample + ?Sized>(s: &S, arg: &'static str) -> Result<Tensor<2>> {
+    s.to_tensor().map_err(|e| e.for_arg(arg))
+}
+
 /// Checks shape and finiteness; `min_rows` is the estimator's minimum sample size.
 pub(crate) fn check(x: &Tensor<2>, arg: &'static str, min_rows: usize, what: &'static str) -> Result<()> {
     let [n, d] = x.dims();

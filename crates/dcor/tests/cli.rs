@@ -99,3 +99,26 @@ fn errors_name_the_file_or_shape() {
     assert!(err.contains("exponent 2"), "{err}");
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn estimator_specific_outputs_and_conflicts() {
+    let d = dir("est");
+    let mut rng = Normals::new(2);
+    let (x, y, z) = (rng.vec(20), rng.vec(20), rng.vec(20));
+    let (xp, yp, zp) = (d.join("x.npy"), d.join("y.npy"), d.join("z.npy"));
+    write_npy(&xp, &x, 20, 1).unwrap();
+    write_npy(&yp, &y, 20, 1).unwrap();
+    write_npy(&zp, &z, 20, 1).unwrap();
+    let (xs, ys, zs) = (xp.to_str().unwrap(), yp.to_str().unwrap(), zp.to_str().unwrap());
+    let (code, out, _) = pdc(&["energy", xs, ys, "--estimator", "u"]);
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(v["energy_distance_u"].is_f64() && v.get("energy_test_statistic").is_none());
+    let (code, _, err) = pdc(&["test", xs, ys, zs, "--estimator", "v"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("U-centred"), "{err}");
+    let (code, _, err) = pdc(&["dcor", xs, ys, "--estimator", "u", "--block", "0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("block"), "{err}");
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -113,3 +113,27 @@ fn loss_values_equal_the_statistics() {
     assert!(rel_err(full, partial_distance_correlation(&x, &y, &z).unwrap()) < 1e-10);
     let _ = Matrix::new(&x0, n, dx).unwrap();
 }
+
+#[test]
+fn zero_rows_and_explained_inputs_keep_gradients_finite() {
+    let ad = Device::flex().autodiff();
+    let n = 6;
+    let mut x0 = sample(12, n, 3);
+    x0[3..6].fill(0.0); // an all-zero row, as after a ReLU
+    let y0 = sample(13, n, 2);
+    let x = f64_tensor(&x0, n, 3, &ad).require_grad();
+    let y = f64_tensor(&y0, n, 2, &ad);
+    let grads = dcor_sqr_loss(x.clone(), y, &DcorLossConfig::new()).unwrap().backward();
+    assert!(all_finite(x.grad(&grads).unwrap()), "normalised zero row");
+    // x is (a copy of) the conditioning sample: R²((x|given), target) is 0, not noise/noise.
+    let given = f64_tensor(&x0, n, 3, &ad);
+    let target = f64_tensor(&sample(14, n, 2), n, 2, &ad);
+    for kind in [PartialKind::SemiPartial, PartialKind::Partial] {
+        let x = f64_tensor(&x0, n, 3, &ad).require_grad();
+        let loss = partial_dcor_loss(x.clone(), given.clone(), target.clone(), kind).unwrap();
+        let v = loss.clone().into_scalar::<f64>();
+        assert!(v.abs() < 1e-6, "{kind:?}: {v}");
+        let grads = loss.backward();
+        assert!(all_finite(x.grad(&grads).unwrap()), "{kind:?}");
+    }
+}

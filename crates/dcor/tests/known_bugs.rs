@@ -6,7 +6,7 @@ mod common;
 use common::{Normals, rel_err};
 use pdc_dcor::independence::{Permutation, distance_covariance_permutation_test, partial_distance_permutation_test};
 use pdc_dcor::{
-    Dcor, DcorError, Matrix, distance_correlation, distance_correlation_sqr, partial_distance_correlation,
+    Dcor, DcorError, Matrix, Partial, distance_correlation, distance_correlation_sqr, partial_distance_correlation,
     u_distance_correlation_sqr, u_distance_covariance_sqr,
 };
 
@@ -89,7 +89,7 @@ fn bug14_degenerate_partial_test_is_not_significant() {
     let x = vec![1.2; 100];
     let (y, z) = (rng.vec(100), rng.vec(100));
     assert_eq!(partial_distance_correlation(&x, &y, &z).unwrap(), 0.0);
-    let (terms, t) = partial_distance_permutation_test(&x, &y, &z, Permutation { resamples: 199, seed: 0 }).unwrap();
+    let (terms, t) = partial_distance_permutation_test(&x, &y, &z, Partial::default(), Permutation { resamples: 199, seed: 0 }).unwrap();
     assert_eq!(terms.partial_correlation(), 0.0);
     assert!(t.degenerate);
     assert_eq!(t.p_value, 1.0);

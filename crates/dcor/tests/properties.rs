@@ -117,8 +117,8 @@ fn permutation_tests_are_reproducible_and_calibrated() {
     let ys: Vec<f64> = z.iter().map(|v| v + 0.2 * rng.next()).collect();
     // The link goes through the part of x that z does not explain.
     let linked: Vec<f64> = xs.iter().zip(&ys).zip(&z).map(|((a, b), c)| b + 5.0 * (a - c)).collect();
-    let (_, p_common) = partial_distance_permutation_test(&xs, &ys, &z, cfg).unwrap();
-    let (_, p_linked) = partial_distance_permutation_test(&xs, &linked, &z, cfg).unwrap();
+    let (_, p_common) = partial_distance_permutation_test(&xs, &ys, &z, Partial::default(), cfg).unwrap();
+    let (_, p_linked) = partial_distance_permutation_test(&xs, &linked, &z, Partial::default(), cfg).unwrap();
     assert!(p_linked.p_value < 0.01 && p_common.p_value > p_linked.p_value, "{p_linked:?} {p_common:?}");
 }
 
@@ -153,7 +153,7 @@ fn bad_input_gives_named_errors() {
     assert!(matches!(u_distance_correlation_sqr(&good[..4], &inf[..]), Err(DcorError::NonFinite { arg: "y", row: 3, col: 0, .. })));
     assert!(matches!(u_distance_correlation_sqr(&short[..], &short[..]), Err(DcorError::TooFewRows { rows: 3, min: 4, .. })));
     assert!(matches!(distance_correlation_sqr(&[1.0][..], &[2.0][..]), Err(DcorError::TooFewRows { rows: 1, min: 2, .. })));
-    assert!(matches!(distance_correlation_sqr(&[][..], &[][..]), Err(DcorError::Empty { arg: "data" })));
+    assert!(matches!(distance_correlation_sqr(&[][..], &[][..]), Err(DcorError::Empty { arg: "x" })));
     for e in [0.0, 2.0, -1.0, f64::NAN] {
         assert!(matches!(Dcor::v().with_exponent(e).correlation_sqr(&good[..], &good[..]), Err(DcorError::ExponentOutOfRange { .. })), "{e}");
     }
@@ -165,4 +165,41 @@ fn bad_input_gives_named_errors() {
         Err(DcorError::DimensionMismatch { cols_a: 2, cols_b: 1, .. })
     ));
     let _ = Estimator::U;
+}
+
+#[test]
+fn extreme_scales_keep_correlations_and_partial_tests() {
+    let n = 40;
+    let mut rng = Normals::new(7);
+    let z = rng.vec(n);
+    let x: Vec<f64> = z.iter().map(|v| v + 0.5 * rng.next()).collect();
+    let y: Vec<f64> = x.iter().zip(&z).map(|(a, c)| a - c + 0.3 * rng.next()).collect();
+    let base = distance_correlation_sqr(&x, &y).unwrap();
+    let base_p = Partial::default().terms(&x, &y, &z).unwrap().partial_correlation();
+    let cfg = Permutation { resamples: 99, seed: 9 };
+    let (_, base_test) = partial_distance_permutation_test(&x, &y, &z, Partial::default(), cfg).unwrap();
+    for scale in [1e-150, 1e-9, 1e8, 1e160] {
+        let xs: Vec<f64> = x.iter().map(|v| v * scale).collect();
+        assert!(rel_err(distance_correlation_sqr(&xs, &y).unwrap(), base) < 1e-12, "scale {scale}");
+        assert!(rel_err(u_distance_correlation_sqr(&xs, &y).unwrap(), u_distance_correlation_sqr(&x, &y).unwrap()) < 1e-12);
+        assert!(rel_err(Partial::default().terms(&xs, &y, &z).unwrap().partial_correlation(), base_p) < 1e-12, "scale {scale}");
+        let (_, t) = partial_distance_permutation_test(&xs, &y, &z, Partial::default(), cfg).unwrap();
+        assert!(!t.degenerate && t.p_value == base_test.p_value, "scale {scale}: {t:?} vs {base_test:?}");
+    }
+}
+
+#[test]
+fn f32_small_distances_survive_an_outlier() {
+    // One far outlier must not turn the small distances of the other points into ties.
+    let n = 30;
+    let mut rng = Normals::new(8);
+    let mut x: Vec<f64> = rng.vec(n * 4).iter().map(|v| v * 0.01).collect();
+    x[0] = 1e3;
+    let y: Vec<f64> = (0..n).map(|i| x[4 * i + 1] * 100.0 + 0.1 * rng.next()).collect();
+    let device = burn::tensor::Device::flex();
+    let x32 = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(x.iter().map(|&v| v as f32).collect::<Vec<_>>(), [n, 4]), &device);
+    let y32 = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(y.iter().map(|&v| v as f32).collect::<Vec<_>>(), [n, 1]), &device);
+    let r64 = distance_correlation_sqr(&Matrix::new(&x, n, 4).unwrap(), &y).unwrap();
+    let r32 = distance_correlation_sqr(&x32, &y32).unwrap();
+    assert!(rel_err(r32, r64) < 1e-3, "f32 {r32} vs f64 {r64}");
 }

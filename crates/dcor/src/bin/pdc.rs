@@ -17,12 +17,18 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum EstimatorArg {
     /// Biased V-statistic (double-centred).
     V,
     /// Unbiased U-statistic (U-centred, signed; n ≥ 4).
     U,
+}
+
+impl Options {
+    fn estimator(&self) -> Estimator {
+        self.estimator.map(Estimator::from).unwrap_or(Estimator::V)
+    }
 }
 
 impl From<EstimatorArg> for Estimator {
@@ -36,9 +42,9 @@ impl From<EstimatorArg> for Estimator {
 
 #[derive(clap::Args)]
 struct Options {
-    /// V (biased) or U (unbiased) statistic.
-    #[arg(long, value_enum, default_value = "v")]
-    estimator: EstimatorArg,
+    /// V (biased, the default) or U (unbiased) statistic.
+    #[arg(long, value_enum)]
+    estimator: Option<EstimatorArg>,
     /// Distances are raised to this power, in (0, 2).
     #[arg(long, default_value_t = 1.0)]
     exponent: f64,
@@ -114,7 +120,7 @@ fn run(cli: Cli) -> Result<Value, String> {
             let (x, y) = (load(&x)?, load(&y)?);
             shape("x", &x, &mut out);
             shape("y", &y, &mut out);
-            let mut dcor = Dcor { estimator: options.estimator.into(), exponent: options.exponent, block: None };
+            let mut dcor = Dcor { estimator: options.estimator(), exponent: options.exponent, block: None };
             if let Some(tile) = block {
                 dcor = dcor.with_block(tile);
             }
@@ -145,24 +151,26 @@ fn run(cli: Cli) -> Result<Value, String> {
             shape("y", &y, &mut out);
             shape("z", &z, &mut out);
             let t = Partial::default().terms(&x.matrix(), &y.matrix(), &z.matrix()).map_err(err)?;
-            let r = |ab: f64, aa: f64, bb: f64| if aa * bb > 0.0 { ab / (aa * bb).sqrt() } else { 0.0 };
             out.insert("partial_distance_covariance".into(), num(t.partial_covariance()));
             out.insert("partial_distance_correlation".into(), num(t.partial_correlation()));
             out.insert("semipartial_distance_correlation_x_given_z_with_y".into(), num(t.semipartial_correlation()));
-            out.insert("u_distance_correlation_sqr_xy".into(), num(r(t.xy, t.xx, t.yy)));
-            out.insert("u_distance_correlation_sqr_xz".into(), num(r(t.xz, t.xx, t.zz)));
-            out.insert("u_distance_correlation_sqr_yz".into(), num(r(t.yz, t.yy, t.zz)));
+            out.insert("u_distance_correlation_sqr_xy".into(), num(t.u_correlation_sqr_xy()));
+            out.insert("u_distance_correlation_sqr_xz".into(), num(t.u_correlation_sqr_xz()));
+            out.insert("u_distance_correlation_sqr_yz".into(), num(t.u_correlation_sqr_yz()));
         }
         Command::Energy { x, y, options } => {
             let (x, y) = (load(&x)?, load(&y)?);
             shape("x", &x, &mut out);
             shape("y", &y, &mut out);
-            let e = Energy { estimator: options.estimator.into(), exponent: options.exponent };
+            let e = Energy { estimator: options.estimator(), exponent: options.exponent };
             let t = e.terms(&x.matrix(), &y.matrix()).map_err(err)?;
             out.insert("exponent".into(), num(options.exponent));
-            let key = if e.estimator == Estimator::V { "energy_distance" } else { "energy_distance_u" };
-            out.insert(key.into(), num(t.energy_distance()));
-            out.insert("energy_test_statistic".into(), num(t.test_statistic()));
+            if e.estimator == Estimator::V {
+                out.insert("energy_distance".into(), num(t.energy_distance()));
+                out.insert("energy_test_statistic".into(), num(t.test_statistic()));
+            } else {
+                out.insert("energy_distance_u".into(), num(t.energy_distance()));
+            }
             out.insert("mean_distance_between".into(), num(t.between));
             out.insert("mean_distance_within_x".into(), num(t.within_x));
             out.insert("mean_distance_within_y".into(), num(t.within_y));
@@ -176,7 +184,11 @@ fn run(cli: Cli) -> Result<Value, String> {
             if let Some(z) = z {
                 let zt = load(&z)?;
                 shape("z", &zt, &mut out);
-                let (terms, p) = partial_distance_permutation_test(&xm, &ym, &zt.matrix(), cfg).map_err(err)?;
+                if options.estimator == Some(EstimatorArg::V) {
+                    return Err("the partial distance statistics are U-centred: drop --estimator v".into());
+                }
+                let partial = Partial { exponent: options.exponent };
+                let (terms, p) = partial_distance_permutation_test(&xm, &ym, &zt.matrix(), partial, cfg).map_err(err)?;
                 out.insert("test".into(), json!("permutation test of the partial distance covariance (Szekely-Rizzo 2014)"));
                 out.insert("partial_distance_covariance".into(), num(terms.partial_covariance()));
                 out.insert("partial_distance_correlation".into(), num(terms.partial_correlation()));
@@ -186,7 +198,7 @@ fn run(cli: Cli) -> Result<Value, String> {
                 out.insert("seed".into(), json!(seed));
                 out.insert("degenerate".into(), json!(p.degenerate));
             } else {
-                let dcor = Dcor { estimator: options.estimator.into(), exponent: options.exponent, block: None };
+                let dcor = Dcor { estimator: options.estimator(), exponent: options.exponent, block: None };
                 let (terms, p) = distance_covariance_permutation_test(&xm, &ym, dcor, cfg).map_err(err)?;
                 let (cov_key, cor_key) = match dcor.estimator {
                     Estimator::V => ("distance_covariance_sqr", "distance_correlation_sqr"),
