@@ -5,7 +5,9 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::gelu;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Device, Tensor};
 
 use crate::output::{Classifier, ClassifierOutput, Taps};
@@ -118,8 +120,8 @@ impl Attention {
         let qkv = self.qkv.forward(x).reshape([b, n, 3, h, dh]).permute([2, 0, 3, 1, 4]);
         let part = |i: usize| qkv.clone().narrow(0, i, 1).squeeze_dim::<4>(0);
         let (q, k, v) = (part(0), part(1), part(2));
-        let attn = softmax(q.matmul(k.swap_dims(2, 3)).mul_scalar(1.0 / (dh as f64).sqrt()), 3);
-        let out = attn.matmul(v).swap_dims(1, 2).reshape([b, n, d]);
+        // Burn's fused scaled-dot-product attention (scale 1/√dh), with autodiff support.
+        let out = attention(q, k, v, None, None, AttentionModuleOptions::default()).swap_dims(1, 2).reshape([b, n, d]);
         self.proj.forward(out)
     }
 }
