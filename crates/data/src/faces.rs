@@ -71,7 +71,16 @@ impl FaceDataset {
     /// Reads `csv` (first column `file`, relative to `dir`) and decodes every listed image to
     /// `resolution`² RGB, in parallel.
     pub fn load(dir: &Path, csv: &Path, specs: &[AttributeSpec], resolution: u32) -> Result<Self> {
-        let text = std::fs::read_to_string(csv).map_err(|e| DataError::new(csv, format!("cannot read the attributes file: {e}")))?;
+        let text = std::fs::read_to_string(csv).map_err(|e| {
+            DataError::new(
+                csv,
+                format!(
+                    "cannot read the attributes file: {e}. Expected a CSV `file,<attribute>,...` (empty or -1 = unlabelled) next to \
+                     the images; for FFHQ get the 70 000 aligned images from https://github.com/NVlabs/ffhq-dataset \
+                     (images1024x1024 or thumbnails128x128) and write the attribute labels (e.g. CLIP zero-shot, as in ZeroDIM) to that CSV"
+                ),
+            )
+        })?;
         let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
         let (_, head) = lines.next().ok_or_else(|| DataError::new(csv, "empty attributes file"))?;
         let header = split_csv(head);
