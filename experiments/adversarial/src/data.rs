@@ -1,0 +1,81 @@
+//! The study's data: train and test images and their normalisation.
+
+use burn::data::dataset::Dataset;
+use pdc_data::{DataError, ImageFolder, ImageItem, InMemoryImages, Normalize, Resize, Split};
+
+use crate::config::DatasetSpec;
+
+/// In-memory or lazily decoded images.
+pub enum Images {
+    Memory(InMemoryImages),
+    Folder(ImageFolder),
+}
+
+impl Images {
+    pub fn len(&self) -> usize {
+        match self {
+            Images::Memory(d) => d.len(),
+            Images::Folder(d) => d.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Result<ImageItem, DataError> {
+        match self {
+            Images::Memory(d) => d.get(i),
+            Images::Folder(d) => d.get(i),
+        }
+    }
+
+    pub fn num_classes(&self) -> usize {
+        match self {
+            Images::Memory(d) => d.num_classes(),
+            Images::Folder(d) => d.class_names().len(),
+        }
+    }
+}
+
+/// Train and test splits with the normalisation of their dataset.
+pub struct StudyData {
+    pub train: Images,
+    pub test: Images,
+    pub norm: Normalize,
+    pub channels: usize,
+}
+
+/// Loads the configured dataset (subsets are taken later, by index).
+pub fn load(spec: &DatasetSpec) -> Result<StudyData, String> {
+    let e = |e: DataError| e.to_string();
+    Ok(match spec {
+        DatasetSpec::FashionMnist { dir } => {
+            let dir = match dir {
+                Some(d) => d.clone(),
+                None => pdc_data::assets::asset_dir("fashion-mnist").map_err(e)?,
+            };
+            StudyData {
+                train: Images::Memory(pdc_data::fashion_mnist(&dir, Split::Train).map_err(e)?),
+                test: Images::Memory(pdc_data::fashion_mnist(&dir, Split::Test).map_err(e)?),
+                norm: Normalize::fashion_mnist(),
+                channels: 1,
+            }
+        }
+        DatasetSpec::Cifar10 { dir } => StudyData {
+            train: Images::Memory(pdc_data::cifar(dir, pdc_data::Cifar::Ten, Split::Train).map_err(e)?),
+            test: Images::Memory(pdc_data::cifar(dir, pdc_data::Cifar::Ten, Split::Test).map_err(e)?),
+            norm: Normalize::cifar(),
+            channels: 3,
+        },
+        DatasetSpec::ImageFolder { train, test, class_index } => {
+            let resize = Resize::ShorterThenCrop { shorter: 256, crop: 224 };
+            StudyData {
+                train: Images::Folder(ImageFolder::open(train, class_index.as_deref(), resize).map_err(e)?),
+                test: Images::Folder(ImageFolder::open(test, class_index.as_deref(), resize).map_err(e)?),
+                norm: Normalize::imagenet(),
+                channels: 3,
+            }
+        }
+    })
+}

@@ -1,0 +1,45 @@
+//! # exp-adversarial: paper §4
+//!
+//! Train f1 (CE), f2-baseline (CE) and f2-dCor (CE + α·dCor²(g1, g2)), craft FGM and PGD on f1,
+//! and compare how well the two f2's resist the transferred examples. See `Config` for the
+//! settings and the presets.
+
+pub mod config;
+pub mod data;
+pub mod evaluate;
+pub mod report;
+pub mod train;
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use pdc_run::RunDir;
+
+pub use config::{Config, DatasetSpec, Protocol};
+use evaluate::SeedMetrics;
+
+/// Runs (or resumes) the whole study into `out`; returns the results.md text.
+pub fn run(cfg: &Config, out: &Path, device: &Device) -> Result<String, String> {
+    cfg.validate()?;
+    let start = Instant::now();
+    let run = RunDir::open(out, &cfg.to_toml())?;
+    let data = data::load(&cfg.dataset)?;
+    let device = device.clone().autodiff();
+    let mut seeds: Vec<SeedMetrics> = Vec::new();
+    for &seed in &cfg.seeds {
+        let done = format!("seed-{seed}/metrics.json");
+        if let Some(v) = run.read_json(&done) {
+            if let Ok(m) = serde_json::from_value::<serde_json::Value>(v.clone()) {
+                seeds.push(evaluate::from_json(&m)?);
+                eprintln!("seed {seed}: already complete, reusing {done}");
+                continue;
+            }
+        }
+        let trained = train::train(cfg, &data, seed, &device, &run)?;
+        let metrics = evaluate::evaluate(cfg, &data, &trained, seed, &device)?;
+        run.write_json(&done, &serde_json::to_value(&metrics).expect("metrics serialise"))?;
+        seeds.push(metrics);
+    }
+    report::write(cfg, &run, &seeds, start.elapsed().as_secs_f64())
+}
