@@ -71,4 +71,10 @@ pub trait Classifier {
 
     /// Dimension of the features.
     fn feature_dim(&self) -> usize;
+
+    /// Folds pending batch-norm running-statistic updates into the stored values. Burn 0.22.1
+    /// keeps the update of the latest training step pending until the next training forward, so
+    /// `valid()`, checkpoints and parameter snapshots would otherwise be one step stale. Call it
+    /// after training, before evaluating or saving.
+    fn sync_running_stats(&self) {}
 }

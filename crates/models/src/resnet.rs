@@ -197,4 +197,22 @@ impl Classifier for ResNet {
     fn feature_dim(&self) -> usize {
         self.fc.weight.dims()[0]
     }
+
+    fn sync_running_stats(&self) {
+        let sync = |bn: &BatchNorm| {
+            let _ = bn.running_mean.value_sync();
+            let _ = bn.running_var.value_sync();
+        };
+        sync(&self.bn1);
+        for block in self.layer1.iter().chain(&self.layer2).chain(&self.layer3).chain(&self.layer4) {
+            sync(&block.bn1);
+            sync(&block.bn2);
+            if let Some(b) = &block.bn3 {
+                sync(b);
+            }
+            if let Some(d) = &block.downsample {
+                sync(&d.bn);
+            }
+        }
+    }
 }

@@ -21,6 +21,12 @@ use evaluate::SeedMetrics;
 
 /// Runs (or resumes) the whole study into `out`; returns the results.md text.
 pub fn run(cfg: &Config, out: &Path, device: &Device) -> Result<String, String> {
+    run_until(cfg, out, device, None)
+}
+
+/// [`run`], stopping with an error after `stop_after` epochs of the first unfinished seed, as
+/// a kill would (used to test that resuming gives the same numbers).
+pub fn run_until(cfg: &Config, out: &Path, device: &Device, stop_after: Option<usize>) -> Result<String, String> {
     cfg.validate()?;
     let start = Instant::now();
     let run = RunDir::open(out, &cfg.to_toml())?;
@@ -36,7 +42,7 @@ pub fn run(cfg: &Config, out: &Path, device: &Device) -> Result<String, String> 
                 continue;
             }
         }
-        let trained = train::train(cfg, &data, seed, &device, &run)?;
+        let trained = train::train(cfg, &data, seed, &device, &run, stop_after)?;
         let metrics = evaluate::evaluate(cfg, &data, &trained, seed, &device)?;
         run.write_json(&done, &serde_json::to_value(&metrics).expect("metrics serialise"))?;
         seeds.push(metrics);

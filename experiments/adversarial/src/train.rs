@@ -86,7 +86,8 @@ pub fn train_indices(cfg: &Config, data: &StudyData) -> usize {
 }
 
 /// Trains (or resumes) all nets of one seed inside `run`'s `seed-<s>/` folder.
-pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &RunDir) -> Result<Trained, String> {
+/// `stop_after` simulates an interruption after that many epochs (tests of resuming).
+pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &RunDir, stop_after: Option<usize>) -> Result<Trained, String> {
     let dir = format!("seed-{seed}");
     let (mut nets, baseline, dcor) = nets(cfg, data, seed, device);
     let n = train_indices(cfg, data);
@@ -117,7 +118,14 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
         let order = Rng(seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64)).permutation(n);
         let mut record = json!({ "epoch": epoch + 1 });
         for k in 0..nets.len() {
-            let refs: Vec<ResNet> = nets[k].refs.iter().map(|&j| nets[j].model.valid()).collect();
+            let refs: Vec<ResNet> = nets[k]
+                .refs
+                .iter()
+                .map(|&j| {
+                    nets[j].model.sync_running_stats();
+                    nets[j].model.valid()
+                })
+                .collect();
             let net = &mut nets[k];
             let mut progress = Progress::new(format!("seed {seed} epoch {}/{} {}", epoch + 1, cfg.epochs, net.name), n);
             let (mut ce_sum, mut dc_sum, mut correct, mut seen) = (0.0, 0.0, 0i64, 0usize);
@@ -176,6 +184,7 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
         history.push(record);
         // Checkpoint: nets and optimisers first, then the state that points at them.
         for (k, net) in nets.iter().enumerate() {
+            net.model.sync_running_stats();
             save_model(&net.model, &run.file(&format!("{dir}/net{k}.bpk")))?;
             let path = run.file(&format!("{dir}/net{k}.optim"));
             let tmp = run.file(&format!("{dir}/net{k}.optim-tmp"));
@@ -183,6 +192,9 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
             std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
         }
         run.write_json(&format!("{dir}/state.json"), &json!({ "epochs_done": epoch + 1, "history": history }))?;
+        if stop_after == Some(epoch + 1) {
+            return Err(format!("stopped after epoch {} as asked; run again with the same folder to resume", epoch + 1));
+        }
     }
     Ok(Trained { nets, baseline, dcor, history })
 }
