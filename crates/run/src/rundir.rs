@@ -25,12 +25,36 @@ impl RunDir {
                     path.display()
                 ));
             }
-            return Ok(Self { path: path.to_path_buf(), resumed: true });
+            let run = Self { path: path.to_path_buf(), resumed: true };
+            run.lock()?;
+            return Ok(run);
+        }
+        if path.is_dir() && std::fs::read_dir(path).map(|mut d| d.next().is_some()).unwrap_or(false) {
+            return Err(format!("{} is not empty and holds no config.toml of a run: choose an empty or new --out folder", path.display()));
         }
         std::fs::create_dir_all(path).map_err(|e| format!("{}: cannot create the run folder: {e}", path.display()))?;
         let run = Self { path: path.to_path_buf(), resumed: false };
+        run.lock()?;
         run.write("config.toml", config.as_bytes())?;
         Ok(run)
+    }
+
+    /// Marks the folder as used by this process; refuses when another live process holds it.
+    /// A lock left by a killed run (its process is gone) is taken over, so resuming just works.
+    fn lock(&self) -> Result<(), String> {
+        let lock = self.file("run.lock");
+        if let Ok(text) = std::fs::read_to_string(&lock) {
+            let pid = text.trim();
+            if pid != std::process::id().to_string() && Path::new(&format!("/proc/{pid}")).exists() {
+                return Err(format!("{} is in use by another run (process {pid}); wait for it or choose another --out folder", self.path.display()));
+            }
+        }
+        std::fs::write(&lock, std::process::id().to_string()).map_err(|e| format!("{}: {e}", lock.display()))
+    }
+
+    /// Releases the folder (call when the run ends).
+    pub fn unlock(&self) {
+        let _ = std::fs::remove_file(self.file("run.lock"));
     }
 
     /// Path of a file in the run folder.

@@ -28,6 +28,7 @@ pub enum Protocol {
 
 /// The full configuration of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub dataset: DatasetSpec,
     /// ResNet depth (18, 34, 50, 101, 152).
@@ -85,7 +86,8 @@ impl Config {
             augment: false,
             eps: vec![0.1, 0.2, 0.3],
             eps_unit: "normalized".into(),
-            pgd_step: 0.02,
+            // 0.05 × 10 = 0.5 ≥ the largest ε: PGD can reach the edge of every ε-ball.
+            pgd_step: 0.05,
             pgd_iterations: 10,
             attack_labels: "predicted".into(),
             whitebox: true,
@@ -106,7 +108,7 @@ impl Config {
             eps: vec![0.03, 0.05, 0.1],
             pgd_step: 0.01,
             pgd_iterations: 40,
-            whitebox: false,
+            whitebox: true,
             ..Self::fmnist_small()
         }
     }
@@ -168,8 +170,27 @@ impl Config {
         if self.epochs == 0 || self.batch_size < 4 || self.seeds.is_empty() || self.eps.is_empty() {
             return bad("epochs ≥ 1, batch_size ≥ 4 (dCor needs several rows), at least one seed and one ε");
         }
-        if !(self.width > 0.0) || !(self.lr > 0.0) || self.alpha < 0.0 {
-            return bad("width and lr must be positive and alpha non-negative");
+        if !(self.width > 0.0) || !(self.lr > 0.0) || !(self.alpha >= 0.0) || !(self.weight_decay >= 0.0) {
+            return bad("width and lr must be positive, alpha and weight_decay non-negative");
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return bad("momentum must be in [0, 1)");
+        }
+        if self.eps.iter().any(|e| !(e.is_finite() && *e > 0.0)) || !(self.pgd_step > 0.0) || self.pgd_iterations == 0 {
+            return bad("every ε and the PGD step must be positive, with at least one PGD iteration");
+        }
+        let max_eps = self.eps.iter().cloned().fold(0.0, f64::max);
+        if self.pgd_step * self.pgd_iterations as f64 + 1e-12 < max_eps {
+            return bad("pgd_step × pgd_iterations is below the largest ε: PGD could not reach the edge of the ε-ball");
+        }
+        if self.train_subset.is_some_and(|n| n < self.batch_size.max(4)) || self.test_subset == Some(0) {
+            return bad("train_subset must hold at least one batch, test_subset at least one image");
+        }
+        let mut seeds = self.seeds.clone();
+        seeds.sort();
+        seeds.dedup();
+        if seeds.len() != self.seeds.len() {
+            return bad("seeds must be distinct");
         }
         Ok(())
     }

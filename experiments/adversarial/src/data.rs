@@ -70,9 +70,19 @@ pub fn load(spec: &DatasetSpec) -> Result<StudyData, String> {
         },
         DatasetSpec::ImageFolder { train, test, class_index } => {
             let resize = Resize::ShorterThenCrop { shorter: 256, crop: 224 };
+            let (tr, te) = (ImageFolder::open(train, class_index.as_deref(), resize).map_err(e)?, ImageFolder::open(test, class_index.as_deref(), resize).map_err(e)?);
+            if tr.class_names() != te.class_names() {
+                return Err(format!(
+                    "{} and {} have different class folders ({} vs {}): labels would not match; pass a class_index file",
+                    train.display(),
+                    test.display(),
+                    tr.class_names().len(),
+                    te.class_names().len()
+                ));
+            }
             StudyData {
-                train: Images::Folder(ImageFolder::open(train, class_index.as_deref(), resize).map_err(e)?),
-                test: Images::Folder(ImageFolder::open(test, class_index.as_deref(), resize).map_err(e)?),
+                train: Images::Folder(tr),
+                test: Images::Folder(te),
                 norm: Normalize::imagenet(),
                 channels: 3,
             }

@@ -45,8 +45,7 @@ pub struct SeedMetrics {
 }
 
 fn test_batches(cfg: &Config, data: &StudyData, device: &Device) -> Result<Vec<(Tensor<4>, Tensor<1, Int>)>, String> {
-    let n = cfg.test_subset.map_or(data.test.len(), |k| k.min(data.test.len()));
-    let idx: Vec<usize> = (0..n).collect();
+    let idx = crate::train::subset(data.test.len(), cfg.test_subset);
     idx.chunks(250)
         .map(|c| {
             let items: Vec<ImageItem> = c.iter().map(|&i| data.test.get(i).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
@@ -94,7 +93,7 @@ pub fn evaluate(cfg: &Config, data: &StudyData, trained: &Trained, seed: u64, de
         let (mut tb, mut td, mut w1, mut wb, mut wd, mut total) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
         for (i, (x, y)) in batches.iter().enumerate() {
             let n = y.dims()[0] as f64;
-            let s = seed * 1_000_000 + (a * 1000 + i) as u64;
+            let s = seed.wrapping_mul(1_000_000).wrapping_add((a * 1000 + i) as u64);
             let adv = craft(f1, x.clone(), y.clone(), attack, &norm, s);
             tb += accuracy(&vb, adv.clone(), y.clone()) * n;
             td += accuracy(&vd, adv.clone(), y.clone()) * n;

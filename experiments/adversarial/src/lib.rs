@@ -29,23 +29,31 @@ pub fn run(cfg: &Config, out: &Path, device: &Device) -> Result<String, String> 
 pub fn run_until(cfg: &Config, out: &Path, device: &Device, stop_after: Option<usize>) -> Result<String, String> {
     cfg.validate()?;
     let start = Instant::now();
-    let run = RunDir::open(out, &cfg.to_toml())?;
+    // Load the data first: a wrong path must not leave a run folder behind.
     let data = data::load(&cfg.dataset)?;
+    if data.train.is_empty() || data.test.is_empty() {
+        return Err("the dataset has no training or no test images".into());
+    }
+    let run = RunDir::open(out, &cfg.to_toml())?;
+    let result = run_seeds(cfg, &data, &run, device, stop_after, start);
+    run.unlock();
+    result
+}
+
+fn run_seeds(cfg: &Config, data: &data::StudyData, run: &RunDir, device: &Device, stop_after: Option<usize>, start: Instant) -> Result<String, String> {
     let device = device.clone().autodiff();
     let mut seeds: Vec<SeedMetrics> = Vec::new();
     for &seed in &cfg.seeds {
         let done = format!("seed-{seed}/metrics.json");
         if let Some(v) = run.read_json(&done) {
-            if let Ok(m) = serde_json::from_value::<serde_json::Value>(v.clone()) {
-                seeds.push(evaluate::from_json(&m)?);
-                eprintln!("seed {seed}: already complete, reusing {done}");
-                continue;
-            }
+            seeds.push(evaluate::from_json(&v)?);
+            eprintln!("seed {seed}: already complete, reusing {done}");
+            continue;
         }
-        let trained = train::train(cfg, &data, seed, &device, &run, stop_after)?;
-        let metrics = evaluate::evaluate(cfg, &data, &trained, seed, &device)?;
+        let trained = train::train(cfg, data, seed, &device, run, stop_after)?;
+        let metrics = evaluate::evaluate(cfg, data, &trained, seed, &device)?;
         run.write_json(&done, &serde_json::to_value(&metrics).expect("metrics serialise"))?;
         seeds.push(metrics);
     }
-    report::write(cfg, &run, &seeds, start.elapsed().as_secs_f64())
+    report::write(cfg, run, &seeds, start.elapsed().as_secs_f64())
 }

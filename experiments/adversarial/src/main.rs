@@ -34,6 +34,12 @@ struct Args {
     /// Use the official 3-net protocol (f2-dCor decorrelated from two earlier nets).
     #[arg(long)]
     three_net: bool,
+    /// Comma-separated ε values of FGM and PGD.
+    #[arg(long, value_delimiter = ',')]
+    eps: Option<Vec<f64>>,
+    /// Unit of ε and of the PGD step: normalized (the official code's) or pixel ([0,1] images).
+    #[arg(long, value_parser = ["normalized", "pixel"])]
+    eps_unit: Option<String>,
 }
 
 fn config(args: &Args) -> Result<Config, String> {
@@ -65,6 +71,12 @@ fn config(args: &Args) -> Result<Config, String> {
     }
     if args.three_net {
         cfg.protocol = exp_adversarial::Protocol::ThreeNet;
+    }
+    if let Some(e) = &args.eps {
+        cfg.eps = e.clone();
+    }
+    if let Some(u) = &args.eps_unit {
+        cfg.eps_unit = u.clone();
     }
     Ok(cfg)
 }

@@ -52,7 +52,7 @@ pub fn write(cfg: &Config, run: &RunDir, seeds: &[SeedMetrics], seconds: f64) ->
          Test accuracy (%) of f2 on adversarial examples crafted on f1 (same architecture: ResNet-{} width {}, {} stem). \
          Mean ± std over seeds {:?}; Δ is the paired difference with its 95% t-interval when there are ≥ 2 seeds. \
          ε in {unit}; PGD: step {} × {} iterations, random start; attack labels: {}. \
-         Test images: {}; α = {}; {} epochs; protocol {:?}.\n\n{head}\n{sep}\n{base_line}\n{ours_line}\n{delta_line}\n",
+         Data: {}; training images: {}; test images: {}; α = {}; {} epochs; protocol {:?}.{}\n\n{head}\n{sep}\n{base_line}\n{ours_line}\n{delta_line}\n",
         cfg.depth,
         cfg.width,
         cfg.stem,
@@ -60,10 +60,13 @@ pub fn write(cfg: &Config, run: &RunDir, seeds: &[SeedMetrics], seconds: f64) ->
         cfg.pgd_step,
         cfg.pgd_iterations,
         cfg.attack_labels,
+        dataset_name(cfg),
+        cfg.train_subset.map_or("all".to_string(), |n| n.to_string()),
         cfg.test_subset.map_or("all".to_string(), |n| n.to_string()),
         cfg.alpha,
         cfg.epochs,
         cfg.protocol,
+        if cfg.eps_unit == "pixel" { " Adversarial images are clipped to the valid pixel range." } else { " As in the official code, adversarial inputs are not clipped to the valid pixel range." },
     );
     md += &format!(
         "\nf1 (the attacked source) clean accuracy: {}.\n\n\
@@ -86,12 +89,21 @@ pub fn write(cfg: &Config, run: &RunDir, seeds: &[SeedMetrics], seconds: f64) ->
     line_plot(&run.file("accuracy_vs_eps.png"), &cfg.eps, &series, 0.0, 1.0)?;
     md += &format!(
         "\n![accuracy vs ε](accuracy_vs_eps.png)\n\nPlot: transfer accuracy (y from 0 to 1, grid every 0.25) against ε = {:?} (x, evenly spaced). \
-         {} = baseline FGM, {} = ours FGM, {} = baseline PGD, {} = ours PGD.\n\nWall time: {:.0} s.\n",
+         {} = baseline FGM, {} = ours FGM, {} = baseline PGD, {} = ours PGD.\n\nWall time of the invocation that finished the run: {:.0} s.\n",
         cfg.eps, COLOUR_NAMES[0], COLOUR_NAMES[1], COLOUR_NAMES[2], COLOUR_NAMES[3], seconds
     );
     run.write("results.md", md.as_bytes())?;
     run.write_json("metrics.json", &json!({ "config": cfg, "seeds": seeds, "seconds": seconds }))?;
     Ok(md)
+}
+
+fn dataset_name(cfg: &Config) -> String {
+    match &cfg.dataset {
+        crate::config::DatasetSpec::FashionMnist { dir: None } => "Fashion-MNIST (bundled)".into(),
+        crate::config::DatasetSpec::FashionMnist { dir: Some(d) } => format!("Fashion-MNIST ({})", d.display()),
+        crate::config::DatasetSpec::Cifar10 { dir } => format!("CIFAR-10 ({})", dir.display()),
+        crate::config::DatasetSpec::ImageFolder { train, .. } => format!("image folders ({})", train.display()),
+    }
 }
 
 fn fmt4(v: &[f64]) -> String {

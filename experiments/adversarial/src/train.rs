@@ -63,7 +63,7 @@ fn build(cfg: &Config, data: &StudyData, init_seed: u64, device: &Device, name: 
 
 /// The nets of a protocol: f1, [net1,] f2-baseline, f2-dCor.
 fn nets(cfg: &Config, data: &StudyData, seed: u64, device: &Device) -> (Vec<Net>, usize, usize) {
-    let s = 1000 * seed;
+    let s = seed.wrapping_mul(1000);
     let mut v = vec![build(cfg, data, s + 1, device, "f1", vec![])];
     match cfg.protocol {
         Protocol::Pair => {
@@ -80,9 +80,11 @@ fn nets(cfg: &Config, data: &StudyData, seed: u64, device: &Device) -> (Vec<Net>
     }
 }
 
-/// Indices of the training subset.
-pub fn train_indices(cfg: &Config, data: &StudyData) -> usize {
-    cfg.train_subset.map_or(data.train.len(), |n| n.min(data.train.len()))
+/// `n` indices spread evenly over `len` items (all of them when `n` is `None` or ≥ `len`), so a
+/// subset of a class-sorted folder still covers every class.
+pub fn subset(len: usize, n: Option<usize>) -> Vec<usize> {
+    let n = n.map_or(len, |n| n.min(len));
+    (0..n).map(|i| i * len / n.max(1)).collect()
 }
 
 /// Trains (or resumes) all nets of one seed inside `run`'s `seed-<s>/` folder.
@@ -90,7 +92,8 @@ pub fn train_indices(cfg: &Config, data: &StudyData) -> usize {
 pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &RunDir, stop_after: Option<usize>) -> Result<Trained, String> {
     let dir = format!("seed-{seed}");
     let (mut nets, baseline, dcor) = nets(cfg, data, seed, device);
-    let n = train_indices(cfg, data);
+    let indices = subset(data.train.len(), cfg.train_subset);
+    let n = indices.len();
     let steps_per_epoch = n.div_ceil(cfg.batch_size);
     let total_steps = (cfg.epochs * steps_per_epoch) as f64;
     let plain = device.clone().inner();
@@ -98,15 +101,18 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
     let augment = Augment { crop_padding: if data.channels == 1 { 2 } else { 4 }, horizontal_flip: data.channels == 3 };
 
     // Resume: the last completed epoch and the nets and optimisers saved after it.
+    // Each epoch's checkpoint is a folder of its own; state.json, written last, names the
+    // complete one, so a kill at any moment leaves a consistent checkpoint behind.
     let state = run.read_json(&format!("{dir}/state.json"));
     let mut start = 0;
     let mut history: Vec<serde_json::Value> = Vec::new();
     if let Some(s) = state {
         start = s["epochs_done"].as_u64().unwrap_or(0) as usize;
         history = s["history"].as_array().cloned().unwrap_or_default();
+        let ckpt = s["checkpoint"].as_str().unwrap_or_default().to_string();
         for (k, net) in nets.iter_mut().enumerate() {
-            load_model(&mut net.model, &run.file(&format!("{dir}/net{k}.bpk")))?;
-            let path = run.file(&format!("{dir}/net{k}.optim"));
+            load_model(&mut net.model, &run.file(&format!("{dir}/{ckpt}/net{k}.bpk")))?;
+            let path = run.file(&format!("{dir}/{ckpt}/net{k}.optim"));
             net.optim = optimizer(cfg).load(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         }
         if start > 0 {
@@ -115,7 +121,7 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
     }
 
     for epoch in start..cfg.epochs {
-        let order = Rng(seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64)).permutation(n);
+        let order: Vec<usize> = Rng(seed.wrapping_mul(1_000_003).wrapping_add(epoch as u64)).permutation(n).into_iter().map(|i| indices[i]).collect();
         let mut record = json!({ "epoch": epoch + 1 });
         for k in 0..nets.len() {
             let refs: Vec<ResNet> = nets[k]
@@ -131,9 +137,10 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
             let (mut ce_sum, mut dc_sum, mut correct, mut seen) = (0.0, 0.0, 0i64, 0usize);
             for (b, idx) in order.chunks(cfg.batch_size).enumerate() {
                 if idx.len() < 4 {
+                    progress.advance(idx.len(), "last partial batch skipped");
                     continue; // dCor needs several rows; the same batches are skipped for every net
                 }
-                let mut aug_rng = Rng(seed ^ ((epoch as u64) << 32) ^ (b as u64) << 12);
+                let mut aug_rng = Rng(Rng(seed).next_u64() ^ Rng((epoch as u64) << 32 | b as u64).next_u64());
                 let items: Vec<ImageItem> = idx
                     .iter()
                     .map(|&i| {
@@ -182,16 +189,19 @@ pub fn train(cfg: &Config, data: &StudyData, seed: u64, device: &Device, run: &R
             });
         }
         history.push(record);
-        // Checkpoint: nets and optimisers first, then the state that points at them.
+        // Checkpoint: a new folder with every net and optimiser, then the state that points at it,
+        // then the previous folder is removed.
+        let ckpt = format!("ckpt-epoch{}", epoch + 1);
         for (k, net) in nets.iter().enumerate() {
             net.model.sync_running_stats();
-            save_model(&net.model, &run.file(&format!("{dir}/net{k}.bpk")))?;
-            let path = run.file(&format!("{dir}/net{k}.optim"));
-            let tmp = run.file(&format!("{dir}/net{k}.optim-tmp"));
-            net.optim.save(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+            save_model(&net.model, &run.file(&format!("{dir}/{ckpt}/net{k}.bpk")))?;
+            let path = run.file(&format!("{dir}/{ckpt}/net{k}.optim"));
+            net.optim.save(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         }
-        run.write_json(&format!("{dir}/state.json"), &json!({ "epochs_done": epoch + 1, "history": history }))?;
+        run.write_json(&format!("{dir}/state.json"), &json!({ "epochs_done": epoch + 1, "checkpoint": ckpt, "history": history }))?;
+        if epoch > 0 {
+            let _ = std::fs::remove_dir_all(run.file(&format!("{dir}/ckpt-epoch{epoch}")));
+        }
         if stop_after == Some(epoch + 1) {
             return Err(format!("stopped after epoch {} as asked; run again with the same folder to resume", epoch + 1));
         }
