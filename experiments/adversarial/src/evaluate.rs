@@ -57,10 +57,12 @@ fn test_batches(cfg: &Config, data: &StudyData, device: &Device) -> Result<Vec<(
 fn clean_and_features(model: &ResNet, batches: &[(Tensor<4>, Tensor<1, Int>)]) -> (f64, Tensor<2>) {
     let (mut correct, mut total, mut feats) = (0.0, 0.0, Vec::new());
     for (x, y) in batches {
-        let n = y.dims()[0] as f64;
-        correct += accuracy(model, x.clone(), y.clone()) * n;
-        total += n;
-        feats.push(model.classify(x.clone()).features);
+        // One forward gives both the predictions and the features.
+        let out = model.classify(x.clone());
+        let pred = out.logits.argmax(1).squeeze_dim::<1>(1);
+        correct += pred.equal(y.clone()).int().sum().into_scalar::<i64>() as f64;
+        total += y.dims()[0] as f64;
+        feats.push(out.features);
     }
     (correct / total, Tensor::cat(feats, 0))
 }
