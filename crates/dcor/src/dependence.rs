@@ -156,6 +156,46 @@ impl Dcor {
         Ok((x, y))
     }
 
+    /// dCor² (V) or bias-corrected R* (U) between every sample in `xs` and every sample in `ys`
+    /// (all with the same rows; widths may differ), e.g. a layer-by-layer similarity map. Each
+    /// centred matrix is built once, so an L×M map costs L + M centrings and L·M inner products.
+    /// Dense only. Entry `[i][j]` pairs `xs[i]` with `ys[j]`; 0 where a sample is constant.
+    pub fn correlation_sqr_matrix<X: Sample, Y: Sample>(&self, xs: &[X], ys: &[Y]) -> Result<Vec<Vec<f64>>> {
+        check_exponent(self.exponent)?;
+        if self.block.is_some() {
+            return Err(DcorError::InvalidArgument { arg: "block", reason: "the correlation matrix keeps every centred matrix; it has no blocked version".into() });
+        }
+        let (min, what) = (self.estimator.min_rows(), self.estimator.name());
+        let mut reference: Option<Tensor<2>> = None;
+        let mut centred = |s: Tensor<2>, arg: &'static str| -> Result<Tensor<2>> {
+            check(&s, arg, min, what)?;
+            let s = match &reference {
+                Some(r) => {
+                    check_paired(r, "xs[0]", &s, arg)?;
+                    align(s, r)
+                }
+                None => {
+                    reference = Some(s.clone());
+                    s
+                }
+            };
+            Ok(centered_distances(s, self.exponent, self.estimator).0)
+        };
+        let a = xs.iter().map(|x| centred(tensor_of(x, "xs")?, "xs")).collect::<Result<Vec<_>>>()?;
+        let b = ys.iter().map(|y| centred(tensor_of(y, "ys")?, "ys")).collect::<Result<Vec<_>>>()?;
+        let est = self.estimator;
+        let mut parts: Vec<Tensor<1>> = a.iter().chain(&b).map(|m| inner(m.clone(), m.clone(), est)).collect();
+        for p in &a {
+            parts.extend(b.iter().map(|q| inner(p.clone(), q.clone(), est)));
+        }
+        if parts.is_empty() {
+            return Ok(vec![Vec::new(); a.len()]);
+        }
+        let v = read_scalars(parts);
+        let (norms, cross) = v.split_at(a.len() + b.len());
+        Ok((0..a.len()).map(|i| (0..b.len()).map(|j| correlation(cross[i * b.len() + j], norms[i], norms[a.len() + j])).collect()).collect())
+    }
+
     /// Squared distance covariance.
     pub fn covariance_sqr<X: Sample + ?Sized, Y: Sample + ?Sized>(&self, x: &X, y: &Y) -> Result<f64> {
         Ok(self.terms(x, y)?.covariance_sqr())

@@ -73,15 +73,25 @@ impl SplitMix64 {
     }
 }
 
-/// Counts permuted statistics ⟨a, b[π, π]⟩ at least as large as `observed` (all in the
-/// standardised space), with a tolerance for rounding so that exact ties count as ties.
-fn count_exceedances(a: &Tensor<2>, b: &Tensor<2>, estimator: Estimator, observed: f64, scale: f64, cfg: Permutation) -> usize {
-    let n = a.dims()[0];
-    let tol = 64.0 * epsilon(a) * scale;
+/// One batch of a permutation test: two centred matrices whose ⟨a, b[π, π]⟩ is the statistic,
+/// and the weight of that inner product in the (summed) test statistic.
+struct Permuted {
+    a: Tensor<2>,
+    b: Tensor<2>,
+    weight: f64,
+}
+
+/// Counts permuted statistics Σ_k w_k ⟨a_k, b_k[π_k, π_k]⟩ at least as large as `observed` (in
+/// the standardised space), with a tolerance for rounding so that exact ties count as ties.
+/// Every batch gets its own permutation, drawn in batch order from one stream per resample, so
+/// a single batch sees exactly the permutations of the single-sample tests.
+fn count_exceedances(batches: &[Permuted], estimator: Estimator, observed: f64, cfg: Permutation) -> usize {
+    let Some(first) = batches.first() else { return 0 };
+    let tol = 64.0 * epsilon(&first.a) * batches.len() as f64;
     let mut rng = SplitMix64(cfg.seed);
     let mut count = 0;
     let mut pending = Vec::new();
-    let device = a.device();
+    let device = first.a.device();
     let flush = |pending: &mut Vec<Tensor<1>>, count: &mut usize| {
         if !pending.is_empty() {
             let values = read_scalars(std::mem::take(pending));
@@ -89,9 +99,18 @@ fn count_exceedances(a: &Tensor<2>, b: &Tensor<2>, estimator: Estimator, observe
         }
     };
     for _ in 0..cfg.resamples {
-        let perm = Tensor::<1, Int>::from_data(TensorData::new(rng.permutation(n), [n]), &device);
-        let bp = b.clone().select(0, perm.clone()).select(1, perm);
-        pending.push(inner(a.clone(), bp, estimator));
+        let mut total: Option<Tensor<1>> = None;
+        for batch in batches {
+            let n = batch.a.dims()[0];
+            let perm = Tensor::<1, Int>::from_data(TensorData::new(rng.permutation(n), [n]), &device);
+            let bp = batch.b.clone().select(0, perm.clone()).select(1, perm);
+            let term = inner(batch.a.clone(), bp, estimator).mul_scalar(batch.weight);
+            total = Some(match total {
+                Some(t) => t + term,
+                None => term,
+            });
+        }
+        pending.push(total.expect("at least one batch"));
         // Read back in batches: one device sync per 32 permutations.
         if pending.len() == 32 {
             flush(&mut pending, &mut count);
@@ -137,7 +156,8 @@ pub fn distance_covariance_permutation_test<X: Sample + ?Sized, Y: Sample + ?Siz
     if xx <= 0.0 || yy <= 0.0 {
         return Ok((terms, PermutationResult { statistic, p_value: 1.0, resamples: cfg.resamples, degenerate: true }));
     }
-    let count = count_exceedances(&c.a, &c.b, options.estimator, xy, (xx * yy).sqrt(), cfg);
+    let weight = 1.0 / (xx * yy).sqrt();
+    let count = count_exceedances(&[Permuted { a: c.a, b: c.b, weight }], options.estimator, xy * weight, cfg);
     Ok((terms, PermutationResult { statistic, p_value: p_value(count, cfg.resamples), resamples: cfg.resamples, degenerate: false }))
 }
 
@@ -158,15 +178,98 @@ where
     if terms.degenerate() {
         return Ok((terms, PermutationResult { statistic, p_value: 1.0, resamples: cfg.resamples, degenerate: true }));
     }
-    // Projections off z, in the standardised units of the matrices.
-    let u = Estimator::U;
-    let v = read_scalars(vec![inner(m.a.clone(), m.c.clone(), u), inner(m.b.clone(), m.c.clone(), u), inner(m.c.clone(), m.c.clone(), u)]);
-    let (alpha, beta) = if v[2] > 0.0 { (v[0] / v[2], v[1] / v[2]) } else { (0.0, 0.0) };
-    let px = m.a - m.c.clone().mul_scalar(alpha);
-    let py = m.b - m.c.mul_scalar(beta);
-    let w = read_scalars(vec![inner(px.clone(), py.clone(), u), inner(px.clone(), px.clone(), u), inner(py.clone(), py.clone(), u)]);
-    let count = count_exceedances(&px, &py, u, w[0], (w[1].max(0.0) * w[2].max(0.0)).sqrt(), cfg);
+    let (batch, observed) = projected(m.a, m.b, m.c);
+    let count = count_exceedances(&[batch], Estimator::U, observed, cfg);
     Ok((terms, PermutationResult { statistic, p_value: p_value(count, cfg.resamples), resamples: cfg.resamples, degenerate: false }))
+}
+
+/// The projections of x's and y's U-centred matrices off z's, weighted so that their inner
+/// product is pdCor*, and the observed pdCor* (standardised units).
+fn projected(a: Tensor<2>, b: Tensor<2>, c: Tensor<2>) -> (Permuted, f64) {
+    let u = Estimator::U;
+    let v = read_scalars(vec![inner(a.clone(), c.clone(), u), inner(b.clone(), c.clone(), u), inner(c.clone(), c.clone(), u)]);
+    let (alpha, beta) = if v[2] > 0.0 { (v[0] / v[2], v[1] / v[2]) } else { (0.0, 0.0) };
+    let px = a - c.clone().mul_scalar(alpha);
+    let py = b - c.mul_scalar(beta);
+    let w = read_scalars(vec![inner(px.clone(), py.clone(), u), inner(px.clone(), px.clone(), u), inner(py.clone(), py.clone(), u)]);
+    let norm = (w[1].max(0.0) * w[2].max(0.0)).sqrt();
+    let weight = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+    (Permuted { a: px, b: py, weight }, w[0] * weight)
+}
+
+/// A permutation test of a mini-batch average, the paper's §5.2 estimator
+/// R² = (1/T) Σ_t R²(x_t, y_t): the mean over batches, with y's rows permuted within every batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchedPermutation {
+    /// Mean over batches of the batch statistic (dCor² or R* for [`batched_distance_correlation_permutation_test`],
+    /// pdCor* for [`batched_partial_permutation_test`]).
+    pub mean: f64,
+    /// The test of that mean; `statistic` is the sum over batches.
+    pub test: PermutationResult,
+}
+
+/// Permutation test of the batch-averaged dCor² (V) or bias-corrected R* (U) of paired batches
+/// `(x_t, y_t)`. With one batch the p-value equals [`distance_covariance_permutation_test`]'s
+/// for the same seed. Batches in which a sample is constant contribute 0 and are not permuted.
+pub fn batched_distance_correlation_permutation_test<X: Sample, Y: Sample>(batches: &[(X, Y)], options: Dcor, cfg: Permutation) -> Result<BatchedPermutation> {
+    check_resamples(&cfg)?;
+    check_batches(batches.len())?;
+    if options.block.is_some() {
+        return Err(DcorError::InvalidArgument { arg: "block", reason: "the permutation test permutes the n×n matrices; it has no blocked version".into() });
+    }
+    let mut permuted = Vec::new();
+    let (mut sum, mut observed) = (0.0, 0.0);
+    for (x, y) in batches {
+        let (x, y) = options.prepare(x, y)?;
+        let c = options.centered(x, y);
+        let [xy, xx, yy] = c.unit;
+        if xx <= 0.0 || yy <= 0.0 {
+            continue;
+        }
+        let weight = 1.0 / (xx.sqrt() * yy.sqrt());
+        sum += (xy * weight).clamp(-1.0, 1.0);
+        observed += xy * weight;
+        permuted.push(Permuted { a: c.a, b: c.b, weight });
+    }
+    finish(permuted, options.estimator, sum, observed, batches.len(), cfg)
+}
+
+/// Permutation test of the batch-averaged pdCor*(x_t, y_t; z_t) (the projections of x and y
+/// off z permuted against each other within every batch, as R energy's `pdcov.test`). With one
+/// batch the p-value equals [`partial_distance_permutation_test`]'s for the same seed. The
+/// paper's semi-partial R²((x|z), y) has the same numerator, so this tests it too.
+pub fn batched_partial_permutation_test<X: Sample, Y: Sample, Z: Sample>(batches: &[(X, Y, Z)], options: Partial, cfg: Permutation) -> Result<BatchedPermutation> {
+    check_resamples(&cfg)?;
+    check_batches(batches.len())?;
+    let mut permuted = Vec::new();
+    let (mut sum, mut observed) = (0.0, 0.0);
+    for (x, y, z) in batches {
+        let m = options.matrices(x, y, z)?;
+        if m.terms.degenerate() {
+            continue;
+        }
+        sum += m.terms.partial_correlation();
+        let (batch, obs) = projected(m.a, m.b, m.c);
+        observed += obs;
+        permuted.push(batch);
+    }
+    finish(permuted, Estimator::U, sum, observed, batches.len(), cfg)
+}
+
+fn check_batches(n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(DcorError::InvalidArgument { arg: "batches", reason: "there are no batches to average over".into() });
+    }
+    Ok(())
+}
+
+fn finish(permuted: Vec<Permuted>, estimator: Estimator, sum: f64, observed: f64, batches: usize, cfg: Permutation) -> Result<BatchedPermutation> {
+    let mean = sum / batches as f64;
+    if permuted.is_empty() {
+        return Ok(BatchedPermutation { mean, test: PermutationResult { statistic: sum, p_value: 1.0, resamples: cfg.resamples, degenerate: true } });
+    }
+    let count = count_exceedances(&permuted, estimator, observed, cfg);
+    Ok(BatchedPermutation { mean, test: PermutationResult { statistic: sum, p_value: p_value(count, cfg.resamples), resamples: cfg.resamples, degenerate: false } })
 }
 
 /// The Székely–Rizzo (2013) t-test of independence for high-dimensional data.

@@ -4,6 +4,7 @@
 //!   **squared**, never square-rooted), optionally on L2-normalised rows. Minimise it.
 //! * [`partial_dcor_loss`]: the paper's R²((X|Y), GT) (§5, semi-partial) or the Székely–Rizzo
 //!   pdCor*; the paper *maximises* it (`CE − α·R²`).
+//! * [`u_dcor_sqr_loss`]: bias-corrected R* of two samples (the paper's §5 Grad-CAM target).
 //!
 //! Differences from the official PyTorch code, all of which keep the value and make the
 //! gradients exact: distances come from the Gram matrix of column-centred, RMS-scaled features
@@ -77,6 +78,22 @@ pub fn dcor_sqr_loss(x: Tensor<2>, y: Tensor<2>, config: &DcorLossConfig) -> std
     let xx = inner(a.clone(), a, v);
     let yy = inner(b.clone(), b, v);
     Ok(xy / (xx * yy).add_scalar(config.denominator_eps).sqrt())
+}
+
+/// Bias-corrected R*(x, y) (U-centred, as `New_DC`/`Correlation` in the official §5 code; no row
+/// normalisation) as a differentiable scalar tensor of shape [1]; n ≥ 4. Signed. It is the
+/// Grad-CAM target of a single network in the paper's §5.
+pub fn u_dcor_sqr_loss(x: Tensor<2>, y: Tensor<2>) -> std::result::Result<Tensor<1>, DcorError> {
+    check_rows(&x, "x", &y, "y", 4, "the bias-corrected dCor² (U-centred)")?;
+    let y = align(y, &x);
+    let u = Estimator::U;
+    let (a, _) = centered_distances(x, 1.0, u);
+    let (b, _) = centered_distances(y, 1.0, u);
+    let xy = inner(a.clone(), b.clone(), u);
+    // (Ã·Ã) ≥ 0 always; the floor only keeps a constant input at 0 instead of 0/0.
+    let xx = inner(a.clone(), a, u).clamp_min(TINY);
+    let yy = inner(b.clone(), b, u).clamp_min(TINY);
+    Ok((xy / (xx.sqrt() * yy.sqrt())).clamp(-1.0, 1.0))
 }
 
 /// Which partial statistic [`partial_dcor_loss`] returns.

@@ -5,8 +5,8 @@ mod common;
 
 use burn::tensor::{Device, Tensor};
 use common::{Normals, f64_tensor, rel_err, values};
-use pdc_dcor::loss::{DcorLossConfig, PartialKind, dcor_sqr_loss, partial_dcor_loss};
-use pdc_dcor::{Matrix, distance_correlation_sqr, partial_distance_correlation, semipartial_distance_correlation};
+use pdc_dcor::loss::{DcorLossConfig, PartialKind, dcor_sqr_loss, partial_dcor_loss, u_dcor_sqr_loss};
+use pdc_dcor::{Matrix, distance_correlation_sqr, partial_distance_correlation, semipartial_distance_correlation, u_distance_correlation_sqr};
 
 /// Compares the autodiff gradient of `f` at `x0` with central differences.
 fn check_gradient(x0: &[f64], n: usize, d: usize, f: impl Fn(Tensor<2>) -> Tensor<1>) {
@@ -53,6 +53,28 @@ fn partial_loss_gradients_match_finite_differences() {
             partial_dcor_loss(x, f64_tensor(&y0, n, 3, &dev), f64_tensor(&g0, n, 2, &dev), kind).unwrap()
         });
     }
+}
+
+#[test]
+fn u_dcor_loss_value_and_gradient() {
+    let (n, dx, dy) = (9, 3, 2);
+    let (x0, y0) = (sample(21, n, dx), sample(22, n, dy));
+    let dev = Device::flex();
+    let (x, y) = (f64_tensor(&x0, n, dx, &dev), f64_tensor(&y0, n, dy, &dev));
+    let loss = u_dcor_sqr_loss(x.clone(), y.clone()).unwrap().into_scalar::<f64>();
+    let stat = u_distance_correlation_sqr(&x, &y).unwrap();
+    assert!(rel_err(loss, stat) < 1e-12, "{loss} vs {stat}");
+    check_gradient(&x0, n, dx, |x| {
+        let y = f64_tensor(&y0, n, dy, &x.device());
+        u_dcor_sqr_loss(x, y).unwrap()
+    });
+    // A constant input gives 0 with a finite gradient, not 0/0.
+    let ad = Device::flex().autodiff();
+    let c = f64_tensor(&vec![1.5; n * dx], n, dx, &ad).require_grad();
+    let v = u_dcor_sqr_loss(c.clone(), f64_tensor(&y0, n, dy, &ad)).unwrap();
+    assert_eq!(v.clone().into_scalar::<f64>(), 0.0);
+    assert!(all_finite(c.grad(&v.backward()).unwrap()));
+    assert!(u_dcor_sqr_loss(f64_tensor(&x0[..3 * dx], 3, dx, &dev), f64_tensor(&y0[..3 * dy], 3, dy, &dev)).is_err(), "n = 3 is refused");
 }
 
 fn all_finite(t: Tensor<2>) -> bool {

@@ -2,8 +2,12 @@
 
 mod common;
 
-use common::{Normals, rel_err};
-use pdc_dcor::independence::{Permutation, distance_correlation_t_test, distance_covariance_permutation_test, partial_distance_permutation_test};
+use burn::tensor::{Device, Tensor};
+use common::{Normals, f64_tensor, rel_err};
+use pdc_dcor::independence::{
+    Permutation, batched_distance_correlation_permutation_test, batched_partial_permutation_test, distance_correlation_t_test,
+    distance_covariance_permutation_test, partial_distance_permutation_test,
+};
 use pdc_dcor::{
     Dcor, DcorError, Estimator, Matrix, Partial, distance_correlation_sqr, distance_covariance_sqr, energy_distance,
     semipartial_distance_correlation, u_distance_correlation_sqr,
@@ -202,4 +206,58 @@ fn f32_small_distances_survive_an_outlier() {
     let r64 = distance_correlation_sqr(&Matrix::new(&x, n, 4).unwrap(), &y).unwrap();
     let r32 = distance_correlation_sqr(&x32, &y32).unwrap();
     assert!(rel_err(r32, r64) < 1e-3, "f32 {r32} vs f64 {r64}");
+}
+
+#[test]
+fn batched_tests_and_correlation_matrix() {
+    let dev = Device::flex();
+    let mut rng = Normals::new(77);
+    let n = 24;
+    let mk = |rng: &mut Normals, d: usize| f64_tensor(&rng.vec(n * d), n, d, &dev);
+    let (x1, y1, z1) = (mk(&mut rng, 3), mk(&mut rng, 2), mk(&mut rng, 2));
+    let cfg = Permutation { resamples: 99, seed: 3 };
+    // One batch: the same statistic and the same permutations as the single-sample tests.
+    for est in [Dcor::v(), Dcor::u()] {
+        let (terms, single) = distance_covariance_permutation_test(&x1, &y1, est, cfg).unwrap();
+        let b = batched_distance_correlation_permutation_test(&[(x1.clone(), y1.clone())], est, cfg).unwrap();
+        assert_eq!(b.test.p_value, single.p_value);
+        assert!(rel_err(b.mean, terms.correlation_sqr()) < 1e-12);
+    }
+    let (terms, single) = partial_distance_permutation_test(&x1, &y1, &z1, Partial::default(), cfg).unwrap();
+    let b = batched_partial_permutation_test(&[(x1.clone(), y1.clone(), z1.clone())], Partial::default(), cfg).unwrap();
+    assert_eq!(b.test.p_value, single.p_value);
+    assert!(rel_err(b.mean, terms.partial_correlation()) < 1e-10);
+
+    // Several batches: the mean of the batch values; a weak dependence that one batch misses is
+    // found by averaging 8 batches, and independent batches stay non-significant.
+    let batches: Vec<(Tensor<2>, Tensor<2>)> = (0..8)
+        .map(|_| {
+            let x = rng.vec(n);
+            let y: Vec<f64> = x.iter().map(|v| 0.6 * v * v + rng.next()).collect();
+            (f64_tensor(&x, n, 1, &dev), f64_tensor(&y, n, 1, &dev))
+        })
+        .collect();
+    let r = batched_distance_correlation_permutation_test(&batches, Dcor::u(), Permutation { resamples: 199, seed: 1 }).unwrap();
+    let each: Vec<f64> = batches.iter().map(|(x, y)| Dcor::u().correlation_sqr(x, y).unwrap()).collect();
+    assert!(rel_err(r.mean, each.iter().sum::<f64>() / 8.0) < 1e-12);
+    assert!(r.test.p_value < 0.02, "{r:?}");
+    let null: Vec<(Tensor<2>, Tensor<2>)> = (0..8).map(|_| (mk(&mut rng, 2), mk(&mut rng, 2))).collect();
+    let r0 = batched_distance_correlation_permutation_test(&null, Dcor::u(), Permutation { resamples: 199, seed: 1 }).unwrap();
+    assert!(r0.test.p_value > 0.02, "{r0:?}");
+    assert!(batched_distance_correlation_permutation_test::<Tensor<2>, Tensor<2>>(&[], Dcor::u(), cfg).is_err());
+
+    // The matrix equals the pairwise statistics, for both estimators and different widths.
+    let xs = vec![x1.clone(), y1.clone(), mk(&mut rng, 5)];
+    let ys = vec![z1.clone(), x1.clone()];
+    for est in [Dcor::v(), Dcor::u()] {
+        let m = est.correlation_sqr_matrix(&xs, &ys).unwrap();
+        for (i, x) in xs.iter().enumerate() {
+            for (j, y) in ys.iter().enumerate() {
+                assert!(rel_err(m[i][j], est.correlation_sqr(x, y).unwrap()) < 1e-12, "{i},{j}");
+            }
+        }
+        assert!((m[0][1] - 1.0).abs() < 1e-12, "a sample with itself");
+    }
+    let short = f64_tensor(&rng.vec(10), 5, 2, &dev);
+    assert!(Dcor::u().correlation_sqr_matrix(&[x1], &[short]).is_err(), "different rows are refused");
 }
