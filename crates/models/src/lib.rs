@@ -11,6 +11,6 @@ pub mod resnet;
 pub mod vit;
 
 pub use import::{ImportReport, load_pytorch_weights};
-pub use output::{Classifier, ClassifierOutput, Taps};
+pub use output::{Classifier, ClassifierOutput, Leaf, Taps};
 pub use resnet::{ResNet, ResNetConfig, Stem};
 pub use vit::{Vit, VitConfig};

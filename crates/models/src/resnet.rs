@@ -180,17 +180,14 @@ impl Classifier for ResNet {
         if let Some(p) = &self.maxpool {
             x = p.forward(x);
         }
-        taps.record("stem", &x);
+        x = taps.record("stem", x);
         for (s, stage) in [&self.layer1, &self.layer2, &self.layer3, &self.layer4].into_iter().enumerate() {
             for (b, block) in stage.iter().enumerate() {
-                x = block.forward(x);
-                taps.record(&format!("layer{}.{b}", s + 1), &x);
+                x = taps.record(&format!("layer{}.{b}", s + 1), block.forward(x));
             }
         }
-        let features = x.mean_dims(&[2, 3]).flatten::<2>(1, 3);
-        taps.record("pool", &features);
-        let logits = self.fc.forward(features.clone());
-        taps.record("fc", &logits);
+        let features = taps.record("pool", x.mean_dims(&[2, 3]).flatten::<2>(1, 3));
+        let logits = taps.record("fc", self.fc.forward(features.clone()));
         ClassifierOutput { logits, features }
     }
 

@@ -159,22 +159,18 @@ impl Classifier for Vit {
         let tokens = self.patch_embed.proj.forward(x).flatten::<3>(2, 3).swap_dims(1, 2);
         let d = tokens.dims()[2];
         let cls = self.cls_token.val().expand([b, 1, d]);
-        let mut x = Tensor::cat(vec![cls, tokens], 1) + self.pos_embed.val();
-        taps.record("patch_embed", &x);
+        let mut x = taps.record("patch_embed", Tensor::cat(vec![cls, tokens], 1) + self.pos_embed.val());
         for (i, blk) in self.blocks.iter().enumerate() {
-            let a = blk.attn.forward(blk.norm1.forward(x.clone()));
-            taps.record(&format!("blocks.{i}.attn"), &a);
+            // norm1 is the official Grad-CAM target layer of the ViT (blocks[-1].norm1).
+            let h = taps.record(&format!("blocks.{i}.norm1"), blk.norm1.forward(x.clone()));
+            let a = taps.record(&format!("blocks.{i}.attn"), blk.attn.forward(h));
             x = x + a;
-            let m = blk.mlp.fc2.forward(gelu(blk.mlp.fc1.forward(blk.norm2.forward(x.clone()))));
-            taps.record(&format!("blocks.{i}.mlp"), &m);
-            x = x + m;
-            taps.record(&format!("blocks.{i}"), &x);
+            let m = taps.record(&format!("blocks.{i}.mlp"), blk.mlp.fc2.forward(gelu(blk.mlp.fc1.forward(blk.norm2.forward(x.clone())))));
+            x = taps.record(&format!("blocks.{i}"), x + m);
         }
         let x = self.norm.forward(x);
-        let features = x.narrow(1, 0, 1).squeeze_dim::<2>(1);
-        taps.record("norm.cls", &features);
-        let logits = self.head.forward(features.clone());
-        taps.record("head", &logits);
+        let features = taps.record("norm.cls", x.narrow(1, 0, 1).squeeze_dim::<2>(1));
+        let logits = taps.record("head", self.head.forward(features.clone()));
         ClassifierOutput { logits, features }
     }
 

@@ -106,5 +106,35 @@ fn taps_name_every_layer_and_match_features() {
     let mut taps = Taps::all();
     let out = vit.forward_taps(Tensor::zeros([2, 1, 28, 28], &device), &mut taps);
     assert_eq!(out.features.dims(), [2, 96]);
-    assert_eq!(taps.names().len(), 1 + 3 * 4 + 2);
+    assert_eq!(taps.names().len(), 1 + 4 * 4 + 2);
+}
+
+#[test]
+fn gradient_leaf_gives_the_gradient_of_an_intermediate_activation() {
+    let device = Device::flex().autodiff();
+    let model = ResNetConfig::resnet18_small_grey(10).init(&device);
+    let x = Tensor::<4>::random([2, 1, 28, 28], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
+    // loss = Σ logits: d loss / d features = Σ_k fc.W[:, k] for every row, and the last block's
+    // map is average-pooled, so its gradient is that row / (h·w) at every position.
+    let row: Vec<f32> = model.fc.weight.val().inner().sum_dim(1).into_data().iter::<f32>().collect();
+    let mut taps = Taps::gradient_at("layer4.1");
+    let out = model.forward_taps(x, &mut taps);
+    let leaf = taps.take_leaf().expect("layer4.1 was reached");
+    assert_eq!(leaf.shape, vec![2, 128, 4, 4]);
+    assert_eq!(leaf.activation.dims(), [2, 128 * 16]);
+    let g: Vec<f32> = leaf.gradient(&out.logits.sum().backward()).unwrap().into_data().iter::<f32>().collect();
+    for (i, v) in g.iter().enumerate() {
+        let c = (i % (128 * 16)) / 16;
+        assert!((v - row[c] / 16.0).abs() < 1e-6, "entry {i}: {v} vs {}", row[c] / 16.0);
+    }
+    // On a ViT the leaf is a [batch, tokens, dim] activation; on a plain device nothing is made.
+    let vit = VitConfig::small_image(28, 1, 10).init(&device);
+    let mut taps = Taps::gradient_at("blocks.3.norm1");
+    let out = vit.forward_taps(Tensor::zeros([2, 1, 28, 28], &device), &mut taps);
+    let leaf = taps.take_leaf().unwrap();
+    assert_eq!(leaf.shape, vec![2, 50, 96]);
+    assert!(leaf.gradient(&out.logits.sum().backward()).is_some());
+    let mut plain = Taps::gradient_at("pool");
+    model.valid().forward_taps(Tensor::zeros([1, 1, 28, 28], &Device::flex()), &mut plain);
+    assert!(plain.take_leaf().is_none());
 }

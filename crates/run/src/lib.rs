@@ -10,6 +10,7 @@ pub mod plot;
 pub mod progress;
 pub mod rundir;
 pub mod stats;
+pub mod study;
 
 pub use checkpoint::{load_model, save_model};
 pub use device::parse_device;

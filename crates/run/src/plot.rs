@@ -57,7 +57,48 @@ pub fn line_plot(path: &Path, xs: &[f64], series: &[Vec<f64>], y_min: f64, y_max
             }
         }
     }
+    save_png(&img, path)
+}
+
+/// Writes a PNG atomically (a temporary file, then a rename), so a failed write never leaves a
+/// truncated image in place of a good one.
+pub fn save_png(img: &RgbImage, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     let tmp = path.with_extension("png-tmp");
     img.save_with_format(&tmp, image::ImageFormat::Png).map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// A perceptually ordered colour map (dark blue → teal → yellow, close to viridis) for t in [0, 1].
+pub fn colormap(t: f64) -> [u8; 3] {
+    const STOPS: [[f64; 3]; 5] = [[68.0, 1.0, 84.0], [59.0, 82.0, 139.0], [33.0, 145.0, 140.0], [94.0, 201.0, 98.0], [253.0, 231.0, 37.0]];
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let pos = t * (STOPS.len() - 1) as f64;
+    let i = (pos.floor() as usize).min(STOPS.len() - 2);
+    let f = pos - i as f64;
+    std::array::from_fn(|c| (STOPS[i][c] + f * (STOPS[i + 1][c] - STOPS[i][c])).round() as u8)
+}
+
+/// Heat map of `rows × cols` values (row 0 at the top), each value mapped from [lo, hi] through
+/// [`colormap`] and drawn as a `cell`-pixel square; non-finite values are grey.
+pub fn heat_map(path: &Path, values: &[Vec<f64>], lo: f64, hi: f64, cell: u32) -> Result<(), String> {
+    let rows = values.len() as u32;
+    let cols = values.first().map_or(0, |r| r.len()) as u32;
+    if rows == 0 || cols == 0 || values.iter().any(|r| r.len() as u32 != cols) {
+        return Err(format!("{}: a heat map needs a non-empty rectangular matrix", path.display()));
+    }
+    let mut img = RgbImage::new(cols * cell, rows * cell);
+    for (i, row) in values.iter().enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            let c = if v.is_finite() { colormap((v - lo) / (hi - lo)) } else { [128, 128, 128] };
+            for dy in 0..cell {
+                for dx in 0..cell {
+                    img.put_pixel(j as u32 * cell + dx, i as u32 * cell + dy, Rgb(c));
+                }
+            }
+        }
+    }
+    save_png(&img, path)
 }

@@ -4,17 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// Where the images come from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum DatasetSpec {
-    /// Fashion-MNIST; `dir` defaults to the bundled assets/fashion-mnist.
-    FashionMnist { dir: Option<PathBuf> },
-    /// CIFAR-10 binary batches (`cifar-10-batches-bin`).
-    Cifar10 { dir: PathBuf },
-    /// ImageNet-layout folders (train and val/test), resized to 256 and centre-cropped to 224.
-    ImageFolder { train: PathBuf, test: PathBuf, class_index: Option<PathBuf> },
-}
+pub use pdc_run::study::DatasetSpec;
 
 /// How the decorrelated net relates to the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use pdc_run::Progress;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::data::StudyData;
+use pdc_run::study::StudyData;
 use crate::train::{F1, Trained};
 
 /// Accuracies of one attack setting.

@@ -5,7 +5,6 @@
 //! settings and the presets.
 
 pub mod config;
-pub mod data;
 pub mod evaluate;
 pub mod report;
 pub mod train;
@@ -30,7 +29,7 @@ pub fn run_until(cfg: &Config, out: &Path, device: &Device, stop_after: Option<u
     cfg.validate()?;
     let start = Instant::now();
     // Load the data first: a wrong path must not leave a run folder behind.
-    let data = data::load(&cfg.dataset)?;
+    let data = pdc_run::study::load(&cfg.dataset)?;
     if data.train.is_empty() || data.test.is_empty() {
         return Err("the dataset has no training or no test images".into());
     }
@@ -40,7 +39,7 @@ pub fn run_until(cfg: &Config, out: &Path, device: &Device, stop_after: Option<u
     result
 }
 
-fn run_seeds(cfg: &Config, data: &data::StudyData, run: &RunDir, device: &Device, stop_after: Option<usize>, start: Instant) -> Result<String, String> {
+fn run_seeds(cfg: &Config, data: &pdc_run::study::StudyData, run: &RunDir, device: &Device, stop_after: Option<usize>, start: Instant) -> Result<String, String> {
     let device = device.clone().autodiff();
     let mut seeds: Vec<SeedMetrics> = Vec::new();
     for &seed in &cfg.seeds {

@@ -60,7 +60,7 @@ pub fn write(cfg: &Config, run: &RunDir, seeds: &[SeedMetrics], seconds: f64) ->
         cfg.pgd_step,
         cfg.pgd_iterations,
         cfg.attack_labels,
-        dataset_name(cfg),
+        cfg.dataset.describe(),
         cfg.train_subset.map_or("all".to_string(), |n| n.to_string()),
         cfg.test_subset.map_or("all".to_string(), |n| n.to_string()),
         cfg.alpha,
@@ -95,15 +95,6 @@ pub fn write(cfg: &Config, run: &RunDir, seeds: &[SeedMetrics], seconds: f64) ->
     run.write("results.md", md.as_bytes())?;
     run.write_json("metrics.json", &json!({ "config": cfg, "seeds": seeds, "seconds": seconds }))?;
     Ok(md)
-}
-
-fn dataset_name(cfg: &Config) -> String {
-    match &cfg.dataset {
-        crate::config::DatasetSpec::FashionMnist { dir: None } => "Fashion-MNIST (bundled)".into(),
-        crate::config::DatasetSpec::FashionMnist { dir: Some(d) } => format!("Fashion-MNIST ({})", d.display()),
-        crate::config::DatasetSpec::Cifar10 { dir } => format!("CIFAR-10 ({})", dir.display()),
-        crate::config::DatasetSpec::ImageFolder { train, .. } => format!("image folders ({})", train.display()),
-    }
 }
 
 fn fmt4(v: &[f64]) -> String {

@@ -14,7 +14,7 @@ use pdc_run::{Progress, RunDir, load_model, save_model};
 use serde_json::json;
 
 use crate::config::{Config, Protocol};
-use crate::data::StudyData;
+use pdc_run::study::StudyData;
 
 /// One network of the study.
 pub struct Net {
@@ -80,12 +80,7 @@ fn nets(cfg: &Config, data: &StudyData, seed: u64, device: &Device) -> (Vec<Net>
     }
 }
 
-/// `n` indices spread evenly over `len` items (all of them when `n` is `None` or ≥ `len`), so a
-/// subset of a class-sorted folder still covers every class.
-pub fn subset(len: usize, n: Option<usize>) -> Vec<usize> {
-    let n = n.map_or(len, |n| n.min(len));
-    (0..n).map(|i| i * len / n.max(1)).collect()
-}
+pub use pdc_run::study::subset;
 
 /// Trains (or resumes) all nets of one seed inside `run`'s `seed-<s>/` folder.
 /// `stop_after` simulates an interruption after that many epochs (tests of resuming).

@@ -1,9 +1,36 @@
-//! The study's data: train and test images and their normalisation.
+//! The image-classification datasets the experiments share: Fashion-MNIST (bundled), CIFAR-10
+//! binary batches and ImageNet-layout folders, with their normalisation.
+
+use std::path::PathBuf;
 
 use burn::data::dataset::Dataset;
 use pdc_data::{DataError, ImageFolder, ImageItem, InMemoryImages, Normalize, Resize, Split};
 
-use crate::config::DatasetSpec;
+use serde::{Deserialize, Serialize};
+
+/// Where the images come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DatasetSpec {
+    /// Fashion-MNIST; `dir` defaults to the bundled assets/fashion-mnist.
+    FashionMnist { dir: Option<PathBuf> },
+    /// CIFAR-10 binary batches (`cifar-10-batches-bin`).
+    Cifar10 { dir: PathBuf },
+    /// ImageNet-layout folders (train and val/test), resized to 256 and centre-cropped to 224.
+    ImageFolder { train: PathBuf, test: PathBuf, class_index: Option<PathBuf> },
+}
+
+impl DatasetSpec {
+    /// A short description for reports.
+    pub fn describe(&self) -> String {
+        match self {
+            DatasetSpec::FashionMnist { dir: None } => "Fashion-MNIST (bundled)".into(),
+            DatasetSpec::FashionMnist { dir: Some(d) } => format!("Fashion-MNIST ({})", d.display()),
+            DatasetSpec::Cifar10 { dir } => format!("CIFAR-10 ({})", dir.display()),
+            DatasetSpec::ImageFolder { train, .. } => format!("image folders ({})", train.display()),
+        }
+    }
+}
 
 /// In-memory or lazily decoded images.
 pub enum Images {
@@ -88,4 +115,11 @@ pub fn load(spec: &DatasetSpec) -> Result<StudyData, String> {
             }
         }
     })
+}
+
+/// `n` indices spread evenly over `len` items (all of them when `n` is `None` or ≥ `len`), so a
+/// subset of a class-sorted folder still covers every class.
+pub fn subset(len: usize, n: Option<usize>) -> Vec<usize> {
+    let n = n.map_or(len, |n| n.min(len));
+    (0..n).map(|i| i * len / n.max(1)).collect()
 }
