@@ -68,7 +68,13 @@ impl<'a> Taps<'a> {
 
     /// Keeps nothing but makes the activation `name` a gradient leaf (autodiff inputs only).
     pub fn gradient_at(name: &str) -> Self {
-        Self { wanted: Some(&[]), leaf_name: Some(name.to_string()), ..Self::default() }
+        Self::none().and_gradient_at(name)
+    }
+
+    /// Also makes the activation `name` a gradient leaf (autodiff inputs only).
+    pub fn and_gradient_at(mut self, name: &str) -> Self {
+        self.leaf_name = Some(name.to_string());
+        self
     }
 
     /// Records `t` under `name` and returns the tensor the forward pass continues with (a
