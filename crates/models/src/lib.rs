@@ -8,6 +8,7 @@
 pub mod import;
 mod output;
 pub mod resnet;
+pub mod stylegan;
 pub mod vit;
 
 pub use import::{ImportReport, load_pytorch_weights};
