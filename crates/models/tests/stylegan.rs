@@ -169,6 +169,13 @@ fn generator_shapes_determinism_and_finite_gradients() {
     let gi = values(g.input.val().grad(&grads).unwrap());
     assert!(gs.iter().chain(&gi).all(|v| v.is_finite()));
     assert!(gs.iter().any(|v| v.abs() > 0.0) && gi.iter().any(|v| v.abs() > 0.0));
+    // Noise inputs come from a seeded stream: the same seed gives the same image, another seed
+    // another one (once the noise strengths are non-zero).
+    let mut g = GeneratorConfig::new(16, 6, vec![8, 8, 4]).with_noise(true).init(&device, 5).unwrap();
+    g.conv1.noise_strength = g.conv1.noise_strength.map(|p| p.map(|t| t.add_scalar(0.5)));
+    let (n1, n1b, n2) = (values(g.forward_seeded(style.clone(), 1)), values(g.forward_seeded(style.clone(), 1)), values(g.forward_seeded(style.clone(), 2)));
+    assert_eq!(n1, n1b);
+    assert!(max_abs_diff(&n1, &n2) > 1e-4);
     // Bad configurations are errors naming the field.
     assert!(GeneratorConfig::new(24, 6, vec![8]).init(&device, 0).unwrap_err().contains("power of two"));
     assert!(GeneratorConfig::new(32, 6, vec![8, 8]).init(&device, 0).unwrap_err().contains("channels has 2 entries"));

@@ -254,6 +254,12 @@ impl Config {
                 return bad(format!("data: need batch_size ≤ train, 2 ≤ n_labels ≤ train and train + eval ≤ {total}"));
             }
         }
+        let eval = match &self.data {
+            DataSpec::Sprites { eval, .. } | DataSpec::BundledFaces { eval, .. } | DataSpec::FaceFolder { eval, .. } => *eval,
+        };
+        if self.amortize_epochs + self.synthesis_epochs > 0 && eval < 10 {
+            return bad(format!("data.eval = {eval}: the amortised encoders are scored on held-out images, at least 10"));
+        }
         if self.factor_dim == 0 || self.residual_dim == 0 || self.encoder_width == 0 || self.channels.contains(&0) {
             return bad("factor_dim, residual_dim, encoder_width and channels must be positive".into());
         }

@@ -43,6 +43,12 @@ fn rows(t: Tensor<2>) -> Vec<Vec<f64>> {
 /// label embeddings where `labels` has them, soft codes elsewhere.
 pub fn encode(model: &Model, set: &ImageSet, labels: Option<&[Vec<i64>]>, source: ResidualSource, batch: usize, device: &Device) -> SetCodes {
     let n = set.len();
+    // The table's rows are the training images in order: only that set can read it.
+    assert!(
+        source == ResidualSource::Encoder || model.latents.residuals.dims()[0] == n,
+        "the residual table has {} rows but the set has {n} images: only the training set has table codes",
+        model.latents.residuals.dims()[0]
+    );
     let k = model.classifier.heads.len();
     let (mut f, mut r, mut pred) = (Vec::new(), Vec::new(), Vec::new());
     let mut sq = 0.0;
@@ -108,32 +114,43 @@ fn one_hot(values: &[i64], m: usize) -> Vec<Vec<f64>> {
     values.iter().map(|&v| (0..m).map(|c| if c as i64 == v { 1.0 } else { 0.0 }).collect()).collect()
 }
 
-/// All metrics of one set.
-pub fn metrics(cfg: &Config, data: &StudyData, set: &ImageSet, codes: &SetCodes, seed: u64) -> Result<Value, String> {
-    let k = data.attributes.len();
-    let cards: Vec<usize> = data.attributes.iter().map(|a| a.cardinality()).collect();
-    let mut out = json!({ "images": set.len(), "reconstruction_mse": codes.reconstruction_mse });
-    // Attribute accuracy of the classifiers.
+/// Accuracy of the classifiers per attribute over the rows `keep` accepts (with a known value),
+/// and their mean over the attributes that have any such row.
+fn accuracies(data: &StudyData, set: &ImageSet, codes: &SetCodes, keep: impl Fn(usize, usize) -> bool) -> (Value, Option<f64>) {
     let mut accs = serde_json::Map::new();
-    let mut acc_sum = 0.0;
+    let mut scored = Vec::new();
     for (j, a) in data.attributes.iter().enumerate() {
-        let known: Vec<usize> = (0..set.len()).filter(|&i| set.attributes[i][j] >= 0).collect();
-        let hits = known.iter().filter(|&&i| codes.pred[i][j] == set.attributes[i][j]).count();
-        let acc = hits as f64 / known.len().max(1) as f64;
-        acc_sum += acc;
+        let known: Vec<usize> = (0..set.len()).filter(|&i| set.attributes[i][j] >= 0 && keep(i, j)).collect();
+        let acc = (!known.is_empty()).then(|| known.iter().filter(|&&i| codes.pred[i][j] == set.attributes[i][j]).count() as f64 / known.len() as f64);
+        scored.extend(acc);
         accs.insert(a.name.clone(), json!(acc));
     }
-    out["attribute_accuracy"] = Value::Object(accs);
-    out["attribute_accuracy_mean"] = json!(acc_sum / k as f64);
+    let mean = (!scored.is_empty()).then(|| scored.iter().sum::<f64>() / scored.len() as f64);
+    (Value::Object(accs), mean)
+}
+
+/// All metrics of one set. `seen` are the labels the model trained with on this set (training
+/// images): the attribute accuracy is then also reported on the images it never saw labelled.
+pub fn metrics(cfg: &Config, data: &StudyData, set: &ImageSet, codes: &SetCodes, seen: Option<&[Vec<i64>]>, seed: u64) -> Result<Value, String> {
+    let cards: Vec<usize> = data.attributes.iter().map(|a| a.cardinality()).collect();
+    let mut out = json!({ "images": set.len(), "reconstruction_mse": codes.reconstruction_mse });
+    let (accs, mean) = accuracies(data, set, codes, |_, _| true);
+    out["attribute_accuracy"] = accs;
+    out["attribute_accuracy_mean"] = json!(mean);
+    if let Some(seen) = seen {
+        let (accs, mean) = accuracies(data, set, codes, |i, j| seen[i][j] < 0);
+        out["attribute_accuracy_unlabelled"] = accs;
+        out["attribute_accuracy_unlabelled_mean"] = json!(mean);
+    }
     out["residual_norm"] = json!(codes.r.iter().map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).sum::<f64>() / codes.r.len().max(1) as f64);
     // Disentanglement of the attribute codes.
     out["dci"] = serde_json::to_value(dci(&codes.f, &set.attributes, &cards, cfg.factor_dim, seed)).unwrap();
-    out["mig"] = json!(mig(&codes.f, &set.attributes, &cards));
-    out["sap"] = json!(sap(&codes.f, &set.attributes, &cards, seed));
+    out["mig"] = json!(mig(&codes.f, &set.attributes, &cards, cfg.factor_dim));
+    out["sap"] = json!(sap(&codes.f, &set.attributes, &cards, cfg.factor_dim, seed));
     // Leakage of each attribute into the residual; dCor on (at most) the first dcor_rows images
     // with a known value.
     let mut leak = serde_json::Map::new();
-    let (mut probe_gap, mut u_sum) = (0.0, 0.0);
+    let (mut probe_gaps, mut u_values) = (Vec::new(), Vec::new());
     for (j, a) in data.attributes.iter().enumerate() {
         let y: Vec<i64> = set.attributes.iter().map(|v| v[j]).collect();
         let probe = logistic_probe(&codes.r, &y, cards[j], seed);
@@ -143,14 +160,14 @@ pub fn metrics(cfg: &Config, data: &StudyData, set: &ImageSet, codes: &SetCodes,
             "probe_chance": probe.as_ref().map(|p| p.chance),
         });
         if let Some(p) = &probe {
-            probe_gap += (p.test_accuracy - p.chance) / k as f64;
+            probe_gaps.push(p.test_accuracy - p.chance);
         }
         if known.len() >= 4 {
             let r: Vec<Vec<f64>> = known.iter().map(|&i| codes.r[i].clone()).collect();
             let oh = one_hot(&known.iter().map(|&i| y[i]).collect::<Vec<_>>(), cards[j]);
             let own: Vec<Vec<f64>> = known.iter().map(|&i| codes.f[i][j * cfg.factor_dim..(j + 1) * cfg.factor_dim].to_vec()).collect();
             let vs_label = dcor_block(&r, &oh, cfg.permutations, seed ^ j as u64)?;
-            u_sum += vs_label["u_dcor_sqr"].as_f64().unwrap_or(0.0) / k as f64;
+            u_values.extend(vs_label["u_dcor_sqr"].as_f64());
             entry["vs_label"] = vs_label;
             entry["vs_own_code"] = dcor_block(&r, &own, cfg.permutations, seed ^ j as u64 ^ 0x0C0DE)?;
             entry["rows"] = json!(known.len());
@@ -158,8 +175,10 @@ pub fn metrics(cfg: &Config, data: &StudyData, set: &ImageSet, codes: &SetCodes,
         leak.insert(a.name.clone(), entry);
     }
     out["leakage"] = Value::Object(leak);
-    out["leakage_probe_gap_mean"] = json!(probe_gap);
-    out["leakage_u_dcor_sqr_mean"] = json!(u_sum);
+    // Means over the attributes that could be scored.
+    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    out["leakage_probe_gap_mean"] = json!(mean(&probe_gaps));
+    out["leakage_u_dcor_sqr_mean"] = json!(mean(&u_values));
     // Whether the residual still describes the residual factors.
     let mut info = serde_json::Map::new();
     for (j, fct) in data.residual_factors.iter().enumerate() {

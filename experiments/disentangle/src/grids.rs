@@ -53,15 +53,22 @@ fn images(t: Tensor<4>) -> Vec<Vec<f32>> {
 }
 
 /// Writes `<dir>/reconstructions.png`, `<dir>/manipulate-<attribute>.png` and `<dir>/swaps.png`
-/// for the first `n` images of `set` (soft attribute codes; residual from `source`).
-pub fn write(run: &RunDir, dir: &str, model: &Model, set: &ImageSet, attributes: &[FactorInfo], factor_dim: usize, source: ResidualSource, n: usize, device: &Device) -> Result<Vec<String>, String> {
-    let n = n.min(set.len());
-    let idx: Vec<usize> = (0..n).collect();
-    let x = set.batch(&idx, device);
+/// for the images `idx` of `set` (soft attribute codes, as at inference; residual from
+/// `source`: table rows `idx` when `set` is the training set).
+#[allow(clippy::too_many_arguments)]
+pub fn write(run: &RunDir, dir: &str, model: &Model, set: &ImageSet, idx: &[usize], attributes: &[FactorInfo], factor_dim: usize, source: ResidualSource, device: &Device) -> Result<Vec<String>, String> {
+    let n = idx.len();
+    if n == 0 {
+        return Err(format!("{dir}: no images to draw the grids with"));
+    }
+    let x = set.batch(idx, device);
     let side = set.shape[1];
     let (codes, _) = model.attribute_codes(x.clone(), None);
     let r = match source {
-        ResidualSource::Table => model.latents.residuals.val().slice([0..n]),
+        ResidualSource::Table => {
+            let rows: Vec<i64> = idx.iter().map(|&i| i as i64).collect();
+            model.latents.residuals.val().select(0, burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(rows, [n]), device))
+        }
         ResidualSource::Encoder => model.encoder.forward(x.clone()),
     };
     let originals = images(x);
@@ -101,16 +108,12 @@ pub fn write(run: &RunDir, dir: &str, model: &Model, set: &ImageSet, attributes:
         g.put(0, i + 1, &originals[i]);
         g.put(i + 1, 0, &originals[i]);
     }
-    let [_, fd] = codes.dims();
-    let [_, rd] = r.dims();
     for a in 0..n {
         let fa = codes.clone().slice([a..a + 1]).repeat_dim(0, n);
-        debug_assert_eq!(fa.dims(), [n, fd]);
         let out = images(model.decode(fa, r.clone()));
         for (b, img) in out.iter().enumerate() {
             g.put(a + 1, b + 1, img);
         }
-        let _ = rd;
     }
     let name = format!("{dir}/swaps.png");
     g.save(run, &name)?;

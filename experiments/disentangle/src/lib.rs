@@ -47,6 +47,14 @@ pub fn run_until(cfg: &Config, out: &Path, device: &Device, stop_after: Option<u
     result
 }
 
+/// Training images for the grids when there is no amortised encoder: unlabelled ones first,
+/// since their table codes were learned with the soft attribute codes the grids decode with.
+fn grid_rows(data: &data::StudyData, n: usize) -> Vec<usize> {
+    let unlabelled = (0..data.train.len()).filter(|&i| data.labels[i].iter().all(|&v| v < 0));
+    let labelled = (0..data.train.len()).filter(|&i| data.labels[i].iter().any(|&v| v >= 0));
+    unlabelled.chain(labelled).take(n).collect()
+}
+
 /// The sub-run folder of an arm and seed.
 pub fn arm_dir(arm: &Arm, seed: u64) -> String {
     format!("{}-s{seed}", arm.name())
@@ -74,7 +82,7 @@ fn run_arms(cfg: &Config, data: &data::StudyData, run: &RunDir, device: &Device,
                 }
                 let m = model.valid();
                 let codes = evaluate::encode(&m, &data.train, Some(&data.labels), ResidualSource::Table, eval_batch, device);
-                let v = evaluate::metrics(cfg, data, &data.train, &codes, seed)?;
+                let v = evaluate::metrics(cfg, data, &data.train, &codes, Some(&data.labels), seed)?;
                 run.write_json(&latent_file, &v)
             };
             let (model, history) = train::train(cfg, data, arm, seed, &ad, run, &dir, stop_after, &mut on_latent_done)?;
@@ -82,13 +90,14 @@ fn run_arms(cfg: &Config, data: &data::StudyData, run: &RunDir, device: &Device,
             let t1 = Instant::now();
             let m = model.valid();
             let latent = run.read_json(&latent_file).ok_or_else(|| format!("{latent_file} is missing"))?;
-            let (heldout, grid_set, source) = if amortized {
+            let (heldout, grid_set, grid_idx, source) = if amortized {
                 let codes = evaluate::encode(&m, &data.eval, None, ResidualSource::Encoder, eval_batch, device);
-                (Some(evaluate::metrics(cfg, data, &data.eval, &codes, seed)?), &data.eval, ResidualSource::Encoder)
+                let idx = (0..cfg.grid_samples.min(data.eval.len())).collect();
+                (Some(evaluate::metrics(cfg, data, &data.eval, &codes, None, seed)?), &data.eval, idx, ResidualSource::Encoder)
             } else {
-                (None, &data.train, ResidualSource::Table)
+                (None, &data.train, grid_rows(data, cfg.grid_samples), ResidualSource::Table)
             };
-            let files = grids::write(run, &dir, &m, grid_set, &data.attributes, cfg.factor_dim, source, cfg.grid_samples, device)?;
+            let files = grids::write(run, &dir, &m, grid_set, &grid_idx, &data.attributes, cfg.factor_dim, source, device)?;
             let v = json!({
                 "arm": arm.name(), "loss": arm.loss.name(), "lambda": arm.lambda, "seed": seed,
                 "train_seconds": train_seconds, "eval_seconds": t1.elapsed().as_secs_f64(),

@@ -11,7 +11,8 @@ use pdc_models::stylegan::{EqualLinear, Generator, GeneratorConfig, ParamRng, fu
 
 use crate::config::Config;
 
-/// 3×3 stride-2 convolution with He-normal init.
+/// 3×3 stride-2 convolution, init N(0, 1/fan_in): with the √2-gain leaky ReLU after it, the
+/// activations keep their scale through the trunk (He init would double it per layer).
 #[derive(Module, Debug)]
 pub struct DownConv {
     pub weight: Param<Tensor<4>>,
@@ -20,7 +21,7 @@ pub struct DownConv {
 
 impl DownConv {
     fn new(cin: usize, cout: usize, rng: &mut ParamRng, device: &Device) -> Self {
-        let std = (2.0 / (9 * cin) as f64).sqrt();
+        let std = (1.0 / (9 * cin) as f64).sqrt();
         Self { weight: rng.normal_param([cout, cin, 3, 3], std, device), bias: Param::from_tensor(Tensor::zeros([cout], device)) }
     }
 
@@ -176,7 +177,13 @@ impl Model {
         codes.slice_assign([0..b, j * factor_dim..(j + 1) * factor_dim], e)
     }
 
+    /// Decodes with the generator's fixed noise draw (evaluation, grids).
     pub fn decode(&self, codes: Tensor<2>, residual: Tensor<2>) -> Tensor<4> {
         self.generator.forward(Tensor::cat(vec![codes, residual], 1))
+    }
+
+    /// Decodes with the noise inputs (if on) drawn from `noise_seed` (training).
+    pub fn decode_seeded(&self, codes: Tensor<2>, residual: Tensor<2>, noise_seed: u64) -> Tensor<4> {
+        self.generator.forward_seeded(Tensor::cat(vec![codes, residual], 1), noise_seed)
     }
 }

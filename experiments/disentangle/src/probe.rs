@@ -8,7 +8,6 @@ use pdc_data::Rng;
 /// A fitted probe.
 #[derive(Debug, Clone)]
 pub struct Probe {
-    pub train_accuracy: f64,
     pub test_accuracy: f64,
     /// Test accuracy of always predicting the most frequent training class.
     pub chance: f64,
@@ -17,7 +16,8 @@ pub struct Probe {
 }
 
 const ITERATIONS: usize = 300;
-const LR: f64 = 1.0;
+/// Adam step size (full batch).
+const LR: f64 = 0.1;
 const L2: f64 = 1e-4;
 
 /// Fits multinomial logistic regression x → y (rows with y < 0 are skipped) on a seeded 80 %
@@ -55,7 +55,7 @@ pub fn logistic_probe(x: &[Vec<f64>], y: &[i64], classes: usize, seed: u64) -> O
     let (mut mw, mut vw) = (vec![vec![0.0; d]; classes], vec![vec![0.0; d]; classes]);
     let (mut mb, mut vb) = (vec![0.0; classes], vec![0.0; classes]);
     let (b1, b2, eps) = (0.9, 0.999, 1e-8);
-    let lr = LR * 0.1;
+    let lr = LR;
     for t in 1..=ITERATIONS {
         let mut gw = vec![vec![0.0; d]; classes];
         let mut gb = vec![0.0; classes];
@@ -94,7 +94,7 @@ pub fn logistic_probe(x: &[Vec<f64>], y: &[i64], classes: usize, seed: u64) -> O
     }
     let major = argmax(&counts.iter().map(|&c| c as f64).collect::<Vec<_>>());
     let chance = test.iter().filter(|&&i| y[i] as usize == major).count() as f64 / test.len().max(1) as f64;
-    Some(Probe { train_accuracy: accuracy(&train), test_accuracy: accuracy(&test), chance, weights: w })
+    Some(Probe { test_accuracy: accuracy(&test), chance, weights: w })
 }
 
 fn softmax_row(w: &[Vec<f64>], b: &[f64], z: &[f64]) -> Vec<f64> {
@@ -134,7 +134,8 @@ pub fn dci(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize], group_dim:
     let mut acc = Vec::new();
     for j in 0..k {
         let y: Vec<i64> = factors.iter().map(|f| f[j]).collect();
-        let p = logistic_probe(codes, &y, cards[j], seed)?;
+        // A factor with too few known values is left out (its importance column stays 0).
+        let Some(p) = logistic_probe(codes, &y, cards[j], seed) else { continue };
         acc.push(p.test_accuracy);
         for (c, row) in imp.iter_mut().enumerate() {
             for dim in c * group_dim..(c + 1) * group_dim {
@@ -147,21 +148,47 @@ pub fn dci(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize], group_dim:
         return None;
     }
     let norm_entropy = |p: &[f64], base: usize| if base < 2 { 0.0 } else { entropy(p) / (base as f64).ln() };
-    let disentanglement = imp.iter().map(|row| row.iter().sum::<f64>() / total * (1.0 - norm_entropy(row, k))).sum();
-    let completeness = (0..k)
+    let scored: Vec<usize> = (0..k).filter(|&j| imp.iter().any(|r| r[j] > 0.0)).collect();
+    let disentanglement = imp
+        .iter()
+        .map(|row| {
+            let row: Vec<f64> = scored.iter().map(|&j| row[j]).collect();
+            row.iter().sum::<f64>() / total * (1.0 - norm_entropy(&row, scored.len()))
+        })
+        .sum();
+    let completeness = scored
+        .iter()
+        .copied()
         .map(|j| {
             let col: Vec<f64> = imp.iter().map(|r| r[j]).collect();
             col.iter().sum::<f64>() / total * (1.0 - norm_entropy(&col, groups))
         })
         .sum();
-    Some(Dci { disentanglement, completeness, informativeness: acc.iter().sum::<f64>() / k as f64 })
+    Some(Dci { disentanglement, completeness, informativeness: acc.iter().sum::<f64>() / acc.len() as f64 })
 }
 
-/// Mutual information gap: per factor, (MI of the best code dimension − MI of the second) /
-/// H(factor), averaged; codes discretised into 20 equal-width bins.
-pub fn mig(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize]) -> Option<f64> {
+/// The best per-dimension score of each block of `group_dim` consecutive code dimensions (one
+/// block per attribute code): with d_f > 1 the dimensions of one code must not compete with
+/// each other for the gap.
+fn block_best(scores: &[f64], group_dim: usize) -> Vec<f64> {
+    scores.chunks(group_dim).map(|c| c.iter().cloned().fold(f64::NEG_INFINITY, f64::max)).collect()
+}
+
+/// (best − second best) of a list with at least two entries.
+fn top_gap(mut v: Vec<f64>) -> Option<f64> {
+    if v.len() < 2 {
+        return None;
+    }
+    v.sort_by(|a, b| b.total_cmp(a));
+    Some(v[0] - v[1])
+}
+
+/// Mutual information gap: per factor, (MI of the best code − MI of the second) / H(factor),
+/// averaged. Each dimension is discretised into 20 equal-width bins; a code of `group_dim`
+/// dimensions scores by its most informative dimension (= the usual MIG when `group_dim` = 1).
+pub fn mig(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize], group_dim: usize) -> Option<f64> {
     let d = codes.first()?.len();
-    if d < 2 {
+    if group_dim == 0 || d % group_dim != 0 || d / group_dim < 2 {
         return None;
     }
     const BINS: usize = 20;
@@ -183,7 +210,7 @@ pub fn mig(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize]) -> Option<
         if h <= 0.0 {
             continue;
         }
-        let mut mis: Vec<f64> = binned
+        let mis: Vec<f64> = binned
             .iter()
             .map(|b| {
                 let mut joint = vec![0.0; BINS * m];
@@ -195,33 +222,30 @@ pub fn mig(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize]) -> Option<
                 entropy(&bc) + h - entropy(&joint)
             })
             .collect();
-        mis.sort_by(|a, b| b.total_cmp(a));
-        gaps.push((mis[0] - mis[1]) / h);
+        gaps.extend(top_gap(block_best(&mis, group_dim)).map(|g| g / h));
     }
     (!gaps.is_empty()).then(|| gaps.iter().sum::<f64>() / gaps.len() as f64)
 }
 
-/// SAP: per factor, the gap between the two code dimensions whose 1-D probes predict it best
-/// (test accuracy), averaged. ZeroDIM uses a LinearSVC per dimension; here a 1-D logistic probe.
-pub fn sap(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize], seed: u64) -> Option<f64> {
+/// SAP: per factor, the gap between the two codes whose best 1-D probes predict it best (test
+/// accuracy), averaged. ZeroDIM uses a LinearSVC per dimension; here a 1-D logistic probe.
+pub fn sap(codes: &[Vec<f64>], factors: &[Vec<i64>], cards: &[usize], group_dim: usize, seed: u64) -> Option<f64> {
     let d = codes.first()?.len();
-    if d < 2 {
+    if group_dim == 0 || d % group_dim != 0 || d / group_dim < 2 {
         return None;
     }
     let mut gaps = Vec::new();
     for (j, &m) in cards.iter().enumerate() {
         let y: Vec<i64> = factors.iter().map(|f| f[j]).collect();
-        let mut accs: Vec<f64> = (0..d)
-            .filter_map(|f| {
+        let accs: Option<Vec<f64>> = (0..d)
+            .map(|f| {
                 let x: Vec<Vec<f64>> = codes.iter().map(|c| vec![c[f]]).collect();
                 logistic_probe(&x, &y, m, seed).map(|p| p.test_accuracy)
             })
             .collect();
-        if accs.len() < 2 {
-            continue;
+        if let Some(g) = accs.and_then(|a| top_gap(block_best(&a, group_dim))) {
+            gaps.push(g);
         }
-        accs.sort_by(|a, b| b.total_cmp(a));
-        gaps.push(accs[0] - accs[1]);
     }
     (!gaps.is_empty()).then(|| gaps.iter().sum::<f64>() / gaps.len() as f64)
 }

@@ -6,7 +6,6 @@
 
 use std::time::Instant;
 
-use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Device, Int, Tensor, TensorData};
@@ -175,6 +174,11 @@ pub fn train(
     Ok((model, history))
 }
 
+/// Seed of the generator's noise inputs at a step (same for every arm of a seed).
+fn noise_seed(seed: u64, stage: Stage, step: usize) -> u64 {
+    seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ ((stage as u64) << 48) ^ step as u64
+}
+
 /// The epoch's image order (same for every arm of a seed).
 fn epoch_order(seed: u64, stage: Stage, epoch: usize, n: usize) -> Vec<usize> {
     Rng(seed.wrapping_mul(1_000_003) ^ ((stage as u64) << 40) ^ epoch as u64).permutation(n)
@@ -206,7 +210,7 @@ fn latent_epoch(
     let steps = n / b;
     let order = epoch_order(seed, Stage::Latent, epoch, n);
     let mut progress = Progress::new(format!("latent epoch {}/{epochs} [{}]", epoch + 1, arm.name()), steps);
-    let mut sums = [0.0f64; 5]; // rec, res, entropy, cls, total
+    let mut sums = [0.0f64; 6]; // rec, res (unlabelled), entropy, cls, total, res (labelled)
     let use_entropy = epoch >= cfg.entropy_from_epoch;
     for s in 0..steps {
         let step = epoch * steps + s;
@@ -222,7 +226,7 @@ fn latent_epoch(
             TensorData::new(ParamRng(seed ^ 0x5EED ^ ((step as u64) << 16)).normals(2 * b * cfg.residual_dim, cfg.residual_std), [2 * b, cfg.residual_dim]),
             device,
         );
-        let xh = model.decode(codes.clone(), r.clone() + noise);
+        let xh = model.decode_seeded(codes.clone(), r.clone() + noise, noise_seed(seed, Stage::Latent, step));
         let half = |t: Tensor<2>, first: bool| if first { t.slice([0..b]) } else { t.slice([b..2 * b]) };
         let rec_u = mse(xh.clone().slice([0..b]), x.clone().slice([0..b]));
         let rec_l = mse(xh.slice([b..2 * b]), x.slice([b..2 * b]));
@@ -248,11 +252,12 @@ fn latent_epoch(
         if use_entropy {
             unsup = unsup + ent.clone().mul_scalar(cfg.lambda_entropy);
         }
+        let res_l_value = scalar(&res_l);
         let sup = rec_l + res_l.mul_scalar(arm.lambda) + cls.clone().mul_scalar(cfg.lambda_classifier);
         let loss = unsup + sup.mul_scalar(cfg.weight_supervised);
-        let values = [scalar(&rec_u), scalar(&res_u), scalar(&ent), scalar(&cls), scalar(&loss)];
+        let values = [scalar(&rec_u), scalar(&res_u), scalar(&ent), scalar(&cls), scalar(&loss), res_l_value];
         if values.iter().any(|v| !v.is_finite()) {
-            return Err(format!("stage 1, epoch {} step {s}: a loss is not finite (rec, res, entropy, cls, total = {values:?}); lower the learning rates", epoch + 1));
+            return Err(format!("stage 1, epoch {} step {s}: a loss is not finite (rec, res, entropy, cls, total, res labelled = {values:?}); lower the learning rates", epoch + 1));
         }
         for (acc, v) in sums.iter_mut().zip(values) {
             *acc += v;
@@ -268,7 +273,7 @@ fn latent_epoch(
         progress.advance(1, &format!("rec {:.4}", sums[0] / (s + 1) as f64));
     }
     let m = |i: usize| sums[i] / steps.max(1) as f64;
-    Ok(json!({ "rec": m(0), "residual_loss": m(1), "entropy": m(2), "cls": m(3), "loss": m(4) }))
+    Ok(json!({ "rec": m(0), "residual_loss": m(1), "residual_loss_labelled": m(5), "entropy": m(2), "cls": m(3), "loss": m(4) }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -318,7 +323,7 @@ fn synthesis_epoch(cfg: &Config, data: &StudyData, seed: u64, model: &mut Model,
         // The factor model is frozen in this stage.
         let codes = model.attribute_codes(x.clone(), Some(&lab)).0.detach();
         let r = model.encoder.forward(x.clone());
-        let rec = mse(model.decode(codes, r.clone()), x);
+        let rec = mse(model.decode_seeded(codes, r.clone(), noise_seed(seed, Stage::Synthesis, epoch * steps + s)), x);
         let lat = (r - targets.clone().select(0, index_tensor(idx, device))).square().mean().reshape([1]);
         let loss = rec.clone() + lat.clone().mul_scalar(cfg.weight_latent);
         let (a, c) = (scalar(&rec), scalar(&lat));
@@ -335,9 +340,4 @@ fn synthesis_epoch(cfg: &Config, data: &StudyData, seed: u64, model: &mut Model,
         progress.advance(1, &format!("rec {:.4}", rec_sum / (s + 1) as f64));
     }
     Ok(json!({ "rec": rec_sum / steps as f64, "code_mse": lat_sum / steps as f64 }))
-}
-
-/// The model without autodiff, for evaluation.
-pub fn for_eval(model: &Model) -> Model {
-    model.valid()
 }

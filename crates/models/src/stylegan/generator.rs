@@ -3,7 +3,7 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use super::equal::{EqualLinear, fused_lrelu};
 use super::fir::upsample2x;
@@ -89,11 +89,14 @@ impl StyledConv {
         }
     }
 
-    pub fn forward(&self, x: Tensor<4>, style: Tensor<2>) -> Tensor<4> {
+    /// `noise_seed` draws the per-pixel noise (when noise inputs are on) from a seeded host
+    /// stream, so runs are reproducible on every backend and resume bit-identically.
+    pub fn forward(&self, x: Tensor<4>, style: Tensor<2>, noise_seed: u64) -> Tensor<4> {
         let mut y = self.conv.forward(x, style);
         let [b, c, h, w] = y.dims();
         if let Some(g) = &self.noise_strength {
-            let n = Tensor::<4>::random([b, 1, h, w], Distribution::Normal(0.0, 1.0), &y.device());
+            let n = TensorData::new(ParamRng(noise_seed).normals(b * h * w, 1.0), [b, 1, h, w]);
+            let n = Tensor::<4>::from_data(n, &y.device());
             y = y + n * g.val().reshape([1, 1, 1, 1]);
         }
         fused_lrelu(y + self.bias.val().reshape([1, c, 1, 1]))
@@ -140,19 +143,34 @@ pub struct Generator {
 
 impl Generator {
     /// style: [B, style_dim] → images [B, image_channels, resolution, resolution] (linear
-    /// output, no squashing). Every layer reads the same style, as in ZeroDIM.
+    /// output, no squashing). Every layer reads the same style, as in ZeroDIM. Noise inputs (if
+    /// on) are the fixed draw of seed 0: use [`Generator::forward_seeded`] to train.
     pub fn forward(&self, style: Tensor<2>) -> Tensor<4> {
+        self.forward_seeded(style, 0)
+    }
+
+    /// [`Generator::forward`] with the noise inputs drawn from `noise_seed` (one stream per layer).
+    pub fn forward_seeded(&self, style: Tensor<2>, noise_seed: u64) -> Tensor<4> {
         let [b, d] = style.dims();
         assert_eq!(d, self.style_dim, "generator: style has {d} dimensions, the generator expects {}", self.style_dim);
+        // StyleGAN2 normalises z before the mapping network (pixel norm).
+        let style = if self.mapping.is_empty() { style } else { pixel_norm(style) };
         let w = self.mapping.iter().fold(style, |w, layer| layer.forward(w));
+        let layer_seed = |l: u64| ParamRng(noise_seed ^ l.wrapping_mul(0x9E37_79B9_7F4A_7C15)).next_u64();
         let x = self.input.val().repeat_dim(0, b);
-        let mut x = self.conv1.forward(x, w.clone());
+        let mut x = self.conv1.forward(x, w.clone(), layer_seed(0));
         let mut skip = self.to_rgb1.forward(x.clone(), w.clone(), None);
-        for (pair, to_rgb) in self.convs.chunks(2).zip(&self.to_rgbs) {
-            x = pair[0].forward(x, w.clone());
-            x = pair[1].forward(x, w.clone());
+        for (l, (pair, to_rgb)) in self.convs.chunks(2).zip(&self.to_rgbs).enumerate() {
+            x = pair[0].forward(x, w.clone(), layer_seed(2 * l as u64 + 1));
+            x = pair[1].forward(x, w.clone(), layer_seed(2 * l as u64 + 2));
             skip = to_rgb.forward(x.clone(), w.clone(), Some(skip));
         }
         skip
     }
+}
+
+/// x / √(mean(x²) + 1e-8) per row.
+pub fn pixel_norm(x: Tensor<2>) -> Tensor<2> {
+    let r = x.clone().square().mean_dim(1).add_scalar(1e-8).sqrt();
+    x / r
 }

@@ -16,6 +16,6 @@ mod modconv;
 
 pub use equal::{EqualLinear, fused_lrelu};
 pub use fir::{FIR_TAPS, blur, fir_kernel, upsample2x};
-pub use generator::{Generator, GeneratorConfig, StyledConv, ToRgb};
+pub use generator::{Generator, GeneratorConfig, StyledConv, ToRgb, pixel_norm};
 pub use init::ParamRng;
 pub use modconv::ModulatedConv2d;

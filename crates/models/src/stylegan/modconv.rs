@@ -93,11 +93,12 @@ impl ModulatedConv2d {
         let (o, i, k) = (self.out_channels, self.in_channels, self.kernel_size);
         let s = self.modulation.forward(style);
         let w = self.scaled_weight().unsqueeze_dim::<5>(0) * s.reshape([b, 1, i, 1, 1]);
+        debug_assert_eq!(w.dims(), [b, o, i, k, k]);
         if self.demodulate {
             let norm = w.clone().square().sum_dim(4).sum_dim(3).sum_dim(2).add_scalar(DEMOD_EPS).sqrt();
             w / norm.reshape([b, o, 1, 1, 1])
         } else {
-            w.reshape([b, o, i, k, k])
+            w
         }
     }
 }
