@@ -119,7 +119,7 @@ pub struct Config {
 
 impl Config {
     /// Default: sprites at 32×32, the L2 (ZeroDIM) and dCor (PDC, λ = 1e-5) arms, sized for
-    /// about 20 minutes on 2 CPU cores.
+    /// about 11 minutes on 2 CPU cores (measured; the issue allows 20).
     pub fn sprites() -> Self {
         Self {
             data: DataSpec::Sprites { resolution: 32, train: 2048, n_labels: 256, eval: 1024, data_seed: 0 },
@@ -131,18 +131,21 @@ impl Config {
             mapping_layers: 0,
             encoder_width: 16,
             batch_size: 32,
-            latent_epochs: 12,
-            entropy_from_epoch: 2,
-            lr_latent: 3e-2,
-            lr_classifier: 1e-3,
-            lr_generator: 1e-3,
+            latent_epochs: 24,
+            entropy_from_epoch: 3,
+            // ZeroDIM's rates (1e-2, 1e-4, 1e-3) are for 200 epochs; in 24 each residual row is
+            // visited 24 times, so it needs larger steps to rise above the N(0, 1) noise, and
+            // the generator fits the sprites ~3× faster at 1e-2 (measured).
+            lr_latent: 0.3,
+            lr_classifier: 3e-3,
+            lr_generator: 1e-2,
             lr_min: 1e-4,
             lambda_entropy: 1e-3,
             lambda_classifier: 1e-3,
             weight_supervised: 10.0,
-            amortize_epochs: 4,
+            amortize_epochs: 8,
             amortize_lr: 1e-3,
-            synthesis_epochs: 2,
+            synthesis_epochs: 4,
             synthesis_lr: 1e-4,
             weight_latent: 10.0,
             arms: vec![Arm { loss: ResidualLoss::L2, lambda: 1e-5 }, Arm { loss: ResidualLoss::Dcor, lambda: 1e-5 }],
@@ -190,6 +193,7 @@ impl Config {
             entropy_from_epoch: 10,
             lr_latent: 1e-2,
             lr_classifier: 1e-4,
+            lr_generator: 1e-3,
             lambda_entropy: 1e-2,
             lambda_classifier: 1e-2,
             amortize_epochs: 100,

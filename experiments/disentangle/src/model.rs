@@ -31,15 +31,18 @@ impl DownConv {
 }
 
 /// Stride-2 convolutions down to 4×4, then a dense layer: the shared image trunk of the
-/// classifiers and of the residual encoder (ZeroDIM's FFHQ layout, small).
+/// classifiers and of the residual encoder (ZeroDIM's FFHQ layout, small). With `pool` the
+/// 4×4 map is averaged first: the attribute classifiers then generalise across positions from
+/// few labels; the residual encoder keeps the map, since position is residual information.
 #[derive(Module, Debug)]
 pub struct Trunk {
     pub convs: Vec<DownConv>,
     pub fc: EqualLinear,
+    pub pool: bool,
 }
 
 impl Trunk {
-    fn new(resolution: usize, width: usize, hidden: usize, rng: &mut ParamRng, device: &Device) -> Self {
+    fn new(resolution: usize, width: usize, hidden: usize, pool: bool, rng: &mut ParamRng, device: &Device) -> Self {
         let n = resolution.trailing_zeros() as usize - 2;
         let mut convs = Vec::new();
         let mut cin = 3;
@@ -48,13 +51,15 @@ impl Trunk {
             convs.push(DownConv::new(cin, cout, rng, device));
             cin = cout;
         }
-        Self { convs, fc: EqualLinear::new(cin * 16, hidden, 0.0, 1.0, true, rng, device) }
+        let inputs = if pool { cin } else { cin * 16 };
+        Self { convs, fc: EqualLinear::new(inputs, hidden, 0.0, 1.0, true, rng, device), pool }
     }
 
     /// Images in [0, 1] → features [B, hidden].
     fn forward(&self, x: Tensor<4>) -> Tensor<2> {
         let x = self.convs.iter().fold(x.mul_scalar(2.0).sub_scalar(1.0), |x, c| fused_lrelu(c.forward(x)));
-        self.fc.forward(x.flatten(1, 3))
+        let x: Tensor<2> = if self.pool { x.mean_dim(3).mean_dim(2).flatten(1, 3) } else { x.flatten(1, 3) };
+        self.fc.forward(x)
     }
 }
 
@@ -136,7 +141,7 @@ impl Model {
             .init(device, seed.wrapping_mul(4).wrapping_add(1))?;
         let mut rng = ParamRng(seed.wrapping_mul(4).wrapping_add(2));
         let hidden = 128.min(cfg.encoder_width * 8);
-        let trunk = Trunk::new(r, cfg.encoder_width, hidden, &mut rng, device);
+        let trunk = Trunk::new(r, cfg.encoder_width, hidden, true, &mut rng, device);
         let heads = cardinalities.iter().map(|&m| EqualLinear::new(hidden, m, 0.0, 1.0, false, &mut rng, device)).collect();
         let classifier = Classifier { trunk, heads };
         let mut rng = ParamRng(seed.wrapping_mul(4).wrapping_add(3));
@@ -144,7 +149,7 @@ impl Model {
         let embeddings = cardinalities.iter().map(|&m| rng.uniform_param([m, cfg.factor_dim], -0.05, 0.05, device)).collect();
         let residuals = rng.uniform_param([n_train, cfg.residual_dim], -0.05, 0.05, device);
         let mut rng = ParamRng(seed.wrapping_mul(4).wrapping_add(4));
-        let trunk = Trunk::new(r, cfg.encoder_width, hidden, &mut rng, device);
+        let trunk = Trunk::new(r, cfg.encoder_width, hidden, false, &mut rng, device);
         let encoder = Encoder { out: EqualLinear::new(hidden, cfg.residual_dim, 0.0, 1.0, false, &mut rng, device), trunk };
         Ok(Self { generator, classifier, latents: Latents { embeddings, residuals }, encoder })
     }
