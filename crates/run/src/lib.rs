@@ -5,6 +5,7 @@
 //! line plots, and summaries over seeds.
 
 pub mod checkpoint;
+pub mod config_file;
 pub mod device;
 pub mod plot;
 pub mod progress;

@@ -233,13 +233,12 @@ impl Config {
 
     /// The configuration as TOML (what is written to the run folder).
     pub fn to_toml(&self) -> String {
-        toml::to_string(self).expect("the config serialises")
+        pdc_run::config_file::to_toml(self)
     }
 
     /// Reads a TOML file.
     pub fn from_toml_file(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+        pdc_run::config_file::read_toml(path)
     }
 
     /// Checks values that would otherwise fail deep inside the run; errors name the field.
