@@ -246,8 +246,8 @@ impl Config {
         if c.batch_size < 4 || c.bootstrap == 0 || c.permutations == 0 || !(c.level > 0.0 && c.level < 1.0) {
             return bad("compare: batch_size ≥ 4 (U-statistics), bootstrap ≥ 1, permutations ≥ 1, level in (0, 1)".into());
         }
-        if c.test_subset.is_some_and(|n| n < c.batch_size) {
-            return bad("compare.test_subset must hold at least one batch".into());
+        if c.test_subset.is_some_and(|n| n < 2 * c.batch_size) {
+            return bad("compare.test_subset must hold at least two batches (the bootstrap resamples batches)".into());
         }
         if self.layers.batch_size < 4 || self.layers.batches == 0 || !["u", "v"].contains(&self.layers.estimator.as_str()) {
             return bad("layers: batch_size ≥ 4, batches ≥ 1, estimator \"u\" or \"v\"".into());

@@ -115,8 +115,15 @@ fn nets_stage(s: &Study, prepared: [Prepared; 2]) -> Result<(), String> {
     s.run.write_json("nets.json", &v)
 }
 
+/// Table 2 on the full batches only: every batch statistic then has the same n (the batch
+/// mean weighs them equally), and the bootstrap has at least two batches to resample.
 fn table(s: &Study, x: &Net, batches: &[Vec<usize>]) -> Result<compare::Table2, String> {
-    let f = compare::extract([(x, &s.cfg.x), (&s.y, &s.cfg.y)], &s.gt, &s.data, batches, &s.device)?;
+    let size = s.cfg.compare.batch_size;
+    let full: Vec<Vec<usize>> = batches.iter().filter(|b| b.len() == size).cloned().collect();
+    if full.len() < 2 {
+        return Err(format!("compare: {} full batches of {size} test images; the intervals need at least 2 (raise compare.test_subset or lower compare.batch_size)", full.len()));
+    }
+    let f = compare::extract([(x, &s.cfg.x), (&s.y, &s.cfg.y)], &s.gt, &s.data, &full, &s.device)?;
     compare::table2(&f, &s.cfg.compare, s.cfg.seed)
 }
 

@@ -213,7 +213,9 @@ pub struct Prepared {
 pub fn prepare(spec: &NetSpec, cfg: &Config, data: &StudyData, device: &Device, cache: &Path) -> Result<(Net, Prepared), String> {
     let probe = data.train.get(0).map_err(|e| e.to_string())?;
     let classes = data.train.num_classes();
-    device.seed(cfg.seed.wrapping_add(if spec.name == cfg.x.name { 11 } else { 22 }));
+    // X and Y start from different draws; the draw is part of the cache key below.
+    let init_seed = cfg.seed.wrapping_add(if spec.name == cfg.x.name { 11 } else { 22 });
+    device.seed(init_seed);
     let mut net = build(spec, probe.shape, classes, device);
     // Materialise lazily initialised parameters before loading or saving.
     let [c, h, w] = probe.shape;
@@ -227,7 +229,7 @@ pub fn prepare(spec: &NetSpec, cfg: &Config, data: &StudyData, device: &Device, 
         eprintln!("{}: imported {} tensors from {}", spec.name, report.applied, path.display());
         return Ok((net, Prepared { source: "imported".into(), path: path.clone(), train_seconds: 0.0 }));
     }
-    let key = json!({ "arch": spec.arch, "dataset": cfg.dataset, "pretrain": cfg.pretrain, "seed": cfg.seed, "shape": probe.shape, "classes": classes });
+    let key = json!({ "arch": spec.arch, "dataset": cfg.dataset, "pretrain": cfg.pretrain, "seed": cfg.seed, "init_seed": init_seed, "shape": probe.shape, "classes": classes });
     let slug: String = spec.name.chars().map(|ch| if ch.is_ascii_alphanumeric() { ch.to_ascii_lowercase() } else { '-' }).collect();
     let path = cache.join(format!("{slug}-{:016x}.bpk", fnv1a(key.to_string().as_bytes())));
     let meta = path.with_extension("json");

@@ -136,3 +136,15 @@ fn cam_maps_of_known_activations() {
     assert_eq!(maps[0], vec![0.0; 4]);
     assert!(cam_maps(&[1, 7, 1], &[0.0; 7], &[0.0; 7]).is_err());
 }
+
+#[test]
+fn configs_that_cannot_give_intervals_are_refused() {
+    let mut cfg = Config::tiny();
+    cfg.compare.test_subset = Some(cfg.compare.batch_size);
+    let e = cfg.validate().unwrap_err();
+    assert!(e.contains("compare.test_subset") && e.contains("two batches"), "{e}");
+    cfg.compare.test_subset = Some(2 * cfg.compare.batch_size);
+    cfg.validate().unwrap();
+    cfg.compare.batch_size = 3;
+    assert!(cfg.validate().unwrap_err().contains("batch_size ≥ 4"));
+}
