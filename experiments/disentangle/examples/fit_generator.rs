@@ -7,17 +7,22 @@ use exp_disentangle::data;
 use pdc_data::Rng;
 use pdc_models::stylegan::GeneratorConfig;
 
-fn main() {
+fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
-    let lr: f64 = args.get(1).map_or(1e-3, |s| s.parse().unwrap());
-    let steps: usize = args.get(2).map_or(600, |s| s.parse().unwrap());
-    let ch: Vec<usize> = args.get(3).map_or(vec![32, 32, 32, 16], |s| s.split(',').map(|c| c.parse().unwrap()).collect());
-    let d = data::load(&DataSpec::Sprites { resolution: 32, train: 2048, n_labels: 256, eval: 64, data_seed: 0 }).unwrap();
+    let usage = "usage: fit_generator LR STEPS [CHANNELS, e.g. 32,32,32,16]";
+    let bad = |what: &str, s: &str| format!("{what} '{s}' is not valid; {usage}");
+    let lr: f64 = args.get(1).map_or(Ok(1e-3), |s| s.parse().map_err(|_| bad("LR", s)))?;
+    let steps: usize = args.get(2).map_or(Ok(600), |s| s.parse().map_err(|_| bad("STEPS", s)))?;
+    let ch: Vec<usize> = match args.get(3) {
+        Some(s) => s.split(',').map(|c| c.parse().map_err(|_| bad("CHANNELS", s))).collect::<Result<_, _>>()?,
+        None => vec![32, 32, 32, 16],
+    };
+    let d = data::load(&DataSpec::Sprites { resolution: 32, train: 2048, n_labels: 256, eval: 64, data_seed: 0 })?;
     let cards: Vec<usize> = d.attributes.iter().chain(&d.residual_factors).map(|f| f.cardinality()).collect();
     let sd: usize = cards.iter().sum();
     let dev = Device::flex();
     let ad = dev.clone().autodiff();
-    let mut g = GeneratorConfig::new(32, sd, ch).init(&ad, 1).unwrap();
+    let mut g = GeneratorConfig::new(32, sd, ch).init(&ad, 1)?;
     let mut opt = AdamConfig::new().with_beta_1(0.5).init();
     let z_of = |idx: &[usize]| {
         let mut z = vec![0f32; idx.len() * sd];
@@ -47,4 +52,5 @@ fn main() {
             acc = 0.0;
         }
     }
+    Ok(())
 }

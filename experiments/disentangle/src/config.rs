@@ -231,6 +231,13 @@ impl Config {
         }
     }
 
+    /// Number of held-out images.
+    pub fn held_out(&self) -> usize {
+        match &self.data {
+            DataSpec::Sprites { eval, .. } | DataSpec::BundledFaces { eval, .. } | DataSpec::FaceFolder { eval, .. } => *eval,
+        }
+    }
+
     /// The configuration as TOML (what is written to the run folder).
     pub fn to_toml(&self) -> String {
         pdc_run::config_file::to_toml(self)
@@ -257,9 +264,7 @@ impl Config {
                 return bad(format!("data: need batch_size ≤ train, 2 ≤ n_labels ≤ train and train + eval ≤ {total}"));
             }
         }
-        let eval = match &self.data {
-            DataSpec::Sprites { eval, .. } | DataSpec::BundledFaces { eval, .. } | DataSpec::FaceFolder { eval, .. } => *eval,
-        };
+        let eval = self.held_out();
         if self.amortize_epochs + self.synthesis_epochs > 0 && eval < 10 {
             return bad(format!("data.eval = {eval}: the amortised encoders are scored on held-out images, at least 10"));
         }

@@ -59,7 +59,7 @@ pub fn encode(model: &Model, set: &ImageSet, labels: Option<&[Vec<i64>]>, source
         let rec_codes = match labels {
             Some(l) => {
                 let ls: Vec<&[i64]> = idx.iter().map(|&i| l[i].as_slice()).collect();
-                model.attribute_codes(x.clone(), Some(&BatchLabels::new(&ls, k, device))).0
+                model.codes_from_logits(&logits, Some(&BatchLabels::new(&ls, k, device)))
             }
             None => soft.clone(),
         };
@@ -125,8 +125,12 @@ fn accuracies(data: &StudyData, set: &ImageSet, codes: &SetCodes, keep: impl Fn(
         scored.extend(acc);
         accs.insert(a.name.clone(), json!(acc));
     }
-    let mean = (!scored.is_empty()).then(|| scored.iter().sum::<f64>() / scored.len() as f64);
-    (Value::Object(accs), mean)
+    (Value::Object(accs), mean_of(&scored))
+}
+
+/// Mean of the values that could be scored (None when there are none).
+fn mean_of(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// All metrics of one set. `seen` are the labels the model trained with on this set (training
@@ -176,9 +180,8 @@ pub fn metrics(cfg: &Config, data: &StudyData, set: &ImageSet, codes: &SetCodes,
     }
     out["leakage"] = Value::Object(leak);
     // Means over the attributes that could be scored.
-    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
-    out["leakage_probe_gap_mean"] = json!(mean(&probe_gaps));
-    out["leakage_u_dcor_sqr_mean"] = json!(mean(&u_values));
+    out["leakage_probe_gap_mean"] = json!(mean_of(&probe_gaps));
+    out["leakage_u_dcor_sqr_mean"] = json!(mean_of(&u_values));
     // Whether the residual still describes the residual factors.
     let mut info = serde_json::Map::new();
     for (j, fct) in data.residual_factors.iter().enumerate() {

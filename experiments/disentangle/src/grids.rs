@@ -7,7 +7,7 @@ use pdc_run::RunDir;
 
 use crate::data::{FactorInfo, ImageSet};
 use crate::evaluate::ResidualSource;
-use crate::model::Model;
+use crate::model::{Model, index_tensor};
 
 const GAP: u32 = 2;
 
@@ -65,10 +65,7 @@ pub fn write(run: &RunDir, dir: &str, model: &Model, set: &ImageSet, idx: &[usiz
     let side = set.shape[1];
     let (codes, _) = model.attribute_codes(x.clone(), None);
     let r = match source {
-        ResidualSource::Table => {
-            let rows: Vec<i64> = idx.iter().map(|&i| i as i64).collect();
-            model.latents.residuals.val().select(0, burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(rows, [n]), device))
-        }
+        ResidualSource::Table => model.latents.residuals.val().select(0, index_tensor(idx, device)),
         ResidualSource::Encoder => model.encoder.forward(x.clone()),
     };
     let originals = images(x);

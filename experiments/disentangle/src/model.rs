@@ -107,6 +107,11 @@ pub struct Model {
     pub encoder: Encoder,
 }
 
+/// Row indices as an index tensor (for `select`).
+pub fn index_tensor(idx: &[usize], device: &Device) -> Tensor<1, Int> {
+    Tensor::from_data(burn::tensor::TensorData::new(idx.iter().map(|&i| i as i64).collect::<Vec<_>>(), [idx.len()]), device)
+}
+
 /// Labels of a batch for the code assembly: per attribute the value (0 where unlabelled) and a
 /// [B, 1] mask (1 = labelled).
 pub struct BatchLabels {
@@ -159,6 +164,12 @@ impl Model {
     /// E^j learns only from labelled entries (as ZeroDIM).
     pub fn attribute_codes(&self, x: Tensor<4>, labels: Option<&BatchLabels>) -> (Tensor<2>, Vec<Tensor<2>>) {
         let logits = self.classifier.forward(x);
+        (self.codes_from_logits(&logits, labels), logits)
+    }
+
+    /// The codes of [`Model::attribute_codes`] from classifier logits already computed (one
+    /// classifier pass can then give both the soft and the label-aware codes).
+    pub fn codes_from_logits(&self, logits: &[Tensor<2>], labels: Option<&BatchLabels>) -> Tensor<2> {
         let mut codes = Vec::new();
         for (j, l) in logits.iter().enumerate() {
             let table = self.latents.embeddings[j].val();
@@ -172,7 +183,7 @@ impl Model {
                 None => soft,
             });
         }
-        (Tensor::cat(codes, 1), logits)
+        Tensor::cat(codes, 1)
     }
 
     /// Replaces attribute `j`'s code by the embedding of value `v` (manipulation).

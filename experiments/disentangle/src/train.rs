@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::{log_softmax, softmax};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor, TensorData};
 use pdc_data::Rng;
 use pdc_dcor::loss::{DcorLossConfig, dcor_sqr_loss};
 use pdc_models::stylegan::ParamRng;
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::config::{Arm, Config, ResidualLoss};
 use crate::data::StudyData;
-use crate::model::{BatchLabels, Model};
+use crate::model::{BatchLabels, Model, index_tensor};
 
 /// Which stage an epoch belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,10 +80,6 @@ pub fn residual_loss(arm: &Arm, r: Tensor<2>, codes: Tensor<2>, dcor: &DcorLossC
 
 fn mse(a: Tensor<4>, b: Tensor<4>) -> Tensor<1> {
     (a - b).square().mean().reshape([1])
-}
-
-fn index_tensor(idx: &[usize], device: &Device) -> Tensor<1, Int> {
-    Tensor::from_data(TensorData::new(idx.iter().map(|&i| i as i64).collect::<Vec<_>>(), [idx.len()]), device)
 }
 
 fn scalar(t: &Tensor<1>) -> f64 {
